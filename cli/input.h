@@ -1,0 +1,28 @@
+// Opens the input a subcommand reads: a path, "-" for stdin, or the embedded
+// example session.
+#ifndef TELGUARD_CLI_INPUT_H_
+#define TELGUARD_CLI_INPUT_H_
+
+#include <optional>
+#include <string>
+
+#include "pipeline/line_reader.h"
+
+namespace telguard::cli {
+
+struct InputSource {
+  int fd = -1;
+  bool owned = false;
+  std::string name;  // for messages
+  ~InputSource();
+};
+
+// "-" or empty: stdin. Returns nullopt and *error when the path can't be opened.
+std::optional<std::string> OpenInput(const std::string& path, InputSource* in);
+
+// Opens a pipe that yields `text` (the embedded example), fed by a thread.
+std::optional<std::string> OpenText(std::string_view text, InputSource* in);
+
+}  // namespace telguard::cli
+
+#endif  // TELGUARD_CLI_INPUT_H_

@@ -1,0 +1,89 @@
+// The privacy pipeline for one event:
+//
+//   line -> caps + bounded parse -> envelope schema -> per-kind schema
+//        -> allow-list filter -> scrubbers (every string, card-like numbers)
+//        -> free-text bounds -> output gate (strict schema) -> serialize
+//        -> wire check (credential rules over the exact bytes)
+//
+// Every event yields one AuditRecord; only an event whose verdict is kSent
+// has a body. Nothing here does I/O.
+//
+//   std::string err;
+//   auto p = telguard::Pipeline::Create({}, &err);
+//   for (auto& ev : p->ProcessLine(line, line_no).events) { ... }
+//
+// Thread-safety: a Pipeline is immutable after Create(); Process* are const
+// and may run on many threads at once.
+// Cost: about 5-10 us for a 0.5 KB event on one core (bench/pipeline_bench).
+#ifndef TELGUARD_PIPELINE_PIPELINE_H_
+#define TELGUARD_PIPELINE_PIPELINE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/allowlist.h"
+#include "pipeline/audit.h"
+#include "pipeline/limits.h"
+#include "redaction/scrubber.h"
+
+namespace telguard {
+
+class SchemaSet;
+
+struct PipelineOptions {
+  Limits limits;
+  // The scrubber; null means redaction::Scrubber::Default().
+  const redaction::Scrubber* scrubber = nullptr;
+  // Allow-list JSON; empty means the embedded schemas/allowlist.json.
+  std::string allowlist_json;
+};
+
+struct EventOutcome {
+  AuditRecord audit;
+  std::string body;   // the exact request body; set only when audit.verdict == kSent
+  std::string error;  // one line, value-free: why it was not sent ("" when sent)
+};
+
+struct LineOutcome {
+  std::vector<EventOutcome> events;  // one per record; one for an unreadable line
+};
+
+class Pipeline {
+ public:
+  static std::unique_ptr<Pipeline> Create(const PipelineOptions& options, std::string* error);
+  ~Pipeline();
+
+  // One input line: an envelope, or {"records":[...]}. Never throws.
+  LineOutcome ProcessLine(std::string_view line, std::uint64_t line_no) const noexcept;
+
+  // One already-parsed record (the client API builds these). The record must
+  // have passed the same caps (ProcessLine does that); the client goes
+  // through ProcessLine for that reason.
+  EventOutcome ProcessRecord(const nlohmann::json& record, std::uint64_t line_no,
+                             std::int64_t index) const noexcept;
+
+  const AllowList& allowlist() const { return *allowlist_; }
+  const Limits& limits() const { return options_.limits; }
+  const redaction::Scrubber& scrubber() const { return *scrubber_; }
+
+ private:
+  Pipeline() = default;
+  // Scrubs every string (and card-like number) of `v` in place; false when a
+  // string could not be scrubbed and had to go.
+  void ScrubValue(nlohmann::json& v, std::string& pointer, AuditRecord& audit, bool& failed) const;
+
+  PipelineOptions options_;
+  std::unique_ptr<AllowList> allowlist_;
+  std::unique_ptr<SchemaSet> schemas_;
+  KnownNames names_;
+  const redaction::Scrubber* scrubber_ = nullptr;
+};
+
+}  // namespace telguard
+
+#endif  // TELGUARD_PIPELINE_PIPELINE_H_

@@ -1,0 +1,365 @@
+#include "redaction/scrubber.h"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include "redaction/text_codec.h"
+#include "redaction/validators.h"
+
+namespace telguard::redaction {
+namespace {
+
+constexpr std::string_view kMarker = "[REDACTED:";
+// Recursion bound for decoded views (a base64 run inside a percent-encoded
+// string is depth 2).
+constexpr int kMaxDepth = 2;
+
+// Patterns that mark encoded content worth decoding; they share the rule
+// set's single pass.
+constexpr std::string_view kPercentMarker = R"(%[0-9A-Fa-f]{2})";
+constexpr std::string_view kEscapeMarker = R"(\\u[0-9A-Fa-f]{4}|\\/)";
+constexpr std::string_view kBase64Run = R"([A-Za-z0-9+/_-]{24,}={0,2})";
+
+struct CompiledRule {
+  const Rule* rule = nullptr;
+  std::unique_ptr<RE2> re;
+  int groups = 0;
+  std::vector<std::string> keywords;  // lower-case; empty: rule is in the set
+};
+
+bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+  return it != hay.end();
+}
+
+bool MostlyPrintable(std::string_view s) {
+  if (s.empty()) return false;
+  std::size_t printable = 0;
+  for (unsigned char c : s) printable += (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\t';
+  return printable * 10 >= s.size() * 8;
+}
+
+void AddHit(std::vector<RuleHit>& hits, std::string_view id, std::size_t n) {
+  for (auto& h : hits) {
+    if (h.rule_id == id) {
+      h.count += n;
+      return;
+    }
+  }
+  hits.push_back({id, n});
+}
+
+}  // namespace
+
+struct Scrubber::Impl {
+  std::span<const Rule> rules;
+  ScrubberOptions options;
+  std::vector<CompiledRule> compiled;
+  // The one-pass set: rule indices, then the three markers.
+  std::unique_ptr<RE2::Set> set;
+  std::vector<int> set_to_rule;  // set index -> compiled index, or -1/-2/-3 markers
+  // Credential rules only, for the wire check.
+  std::unique_ptr<RE2::Set> wire_set;
+  std::vector<int> wire_to_rule;
+  std::unique_ptr<RE2> base64_run;
+
+  // Finds candidate rules; false when RE2 could not answer.
+  bool Candidates(std::string_view s, std::vector<int>* found, bool* percent, bool* escape,
+                  bool* base64) const {
+    std::vector<int> ids;
+    RE2::Set::ErrorInfo info{RE2::Set::kNoError};
+    if (!set->Match(s, &ids, &info) && info.kind != RE2::Set::kNoError) return false;
+    *percent = *escape = *base64 = false;
+    for (int id : ids) {
+      const int r = set_to_rule[static_cast<std::size_t>(id)];
+      if (r >= 0) {
+        found->push_back(r);
+      } else if (r == -1) {
+        *percent = true;
+      } else if (r == -2) {
+        *escape = true;
+      } else {
+        *base64 = true;
+      }
+    }
+    for (std::size_t i = 0; i < compiled.size(); ++i) {
+      for (const auto& k : compiled[i].keywords) {
+        if (ContainsIgnoreCase(s, k)) {
+          found->push_back(static_cast<int>(i));
+          break;
+        }
+      }
+    }
+    std::sort(found->begin(), found->end());
+    return true;
+  }
+
+  // The secret part of a match: first participating group, else the whole.
+  static re2::StringPiece Secret(const re2::StringPiece* g, int groups) {
+    for (int i = 1; i <= groups; ++i) {
+      if (g[i].data() != nullptr) return g[i];
+    }
+    return g[0];
+  }
+
+  // Rewrites every confirmed match of one rule; returns how many.
+  std::size_t Rewrite(const CompiledRule& cr, std::string& s) const {
+    std::vector<re2::StringPiece> g(static_cast<std::size_t>(cr.groups) + 1);
+    const re2::StringPiece text(s);
+    std::string out;
+    std::size_t copied = 0, pos = 0, count = 0;
+    while (pos <= s.size() &&
+           cr.re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), cr.groups + 1)) {
+      const re2::StringPiece secret = Secret(g.data(), cr.groups);
+      const std::size_t ws = static_cast<std::size_t>(g[0].data() - s.data());
+      const std::size_t we = ws + g[0].size();
+      const std::size_t ss = static_cast<std::size_t>(secret.data() - s.data());
+      const std::size_t se = ss + secret.size();
+      const std::string_view sv(secret.data(), secret.size());
+      const bool skip = sv.empty() || ss < copied || sv.substr(0, kMarker.size()) == kMarker ||
+                        !RunValidator(cr.rule->validator, sv);
+      if (!skip) {
+        out.append(s, copied, ss - copied);
+        out.append(kMarker).append(cr.rule->id).push_back(']');
+        copied = se;
+        ++count;
+        pos = std::max({we, se, ws + 1});
+        // A consumed trailing delimiter may start the next candidate's
+        // context; step back onto it when it lies outside the secret.
+        if (we > se) pos = se;
+      } else {
+        pos = ws + 1;
+      }
+    }
+    if (count > 0) {
+      out.append(s, copied, std::string::npos);
+      s = std::move(out);
+    }
+    return count;
+  }
+
+  bool FirstConfirmed(const CompiledRule& cr, std::string_view s) const {
+    std::vector<re2::StringPiece> g(static_cast<std::size_t>(cr.groups) + 1);
+    const re2::StringPiece text(s.data(), s.size());
+    std::size_t pos = 0;
+    while (pos <= s.size() &&
+           cr.re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), cr.groups + 1)) {
+      const re2::StringPiece secret = Secret(g.data(), cr.groups);
+      const std::string_view sv(secret.data(), secret.size());
+      if (!sv.empty() && sv.substr(0, kMarker.size()) != kMarker &&
+          RunValidator(cr.rule->validator, sv)) {
+        return true;
+      }
+      pos = static_cast<std::size_t>(g[0].data() - s.data()) + 1;
+    }
+    return false;
+  }
+
+  // One scrub over `s` in place. False: fail closed.
+  bool Pass(std::string& s, std::vector<RuleHit>& hits, int depth) const {
+    std::vector<int> cand;
+    bool percent, escape, base64;
+    if (!Candidates(s, &cand, &percent, &escape, &base64)) return false;
+
+    // An encoded string that hides a finding is replaced by its decoded,
+    // scrubbed form: the reader keeps the message, the secret goes.
+    if ((percent || escape) && depth < kMaxDepth) {
+      std::string d = s;
+      for (int round = 0; round < options.max_decode_rounds; ++round) {
+        std::string next = JsonUnescape(PercentDecodeOnce(d));
+        if (next == d) break;
+        d = std::move(next);
+      }
+      if (d != s) {
+        if (auto n = NormalizeUtf8(d)) d = std::move(*n);
+        std::vector<RuleHit> dh;
+        if (!Pass(d, dh, depth + 1)) return false;
+        if (!dh.empty()) {
+          s = std::move(d);
+          for (const auto& h : dh) AddHit(hits, h.rule_id, h.count);
+          return true;
+        }
+      }
+    }
+
+    for (int r : cand) {
+      const CompiledRule& cr = compiled[static_cast<std::size_t>(r)];
+      if (const std::size_t n = Rewrite(cr, s); n > 0) AddHit(hits, cr.rule->id, n);
+    }
+
+    if (base64 && depth < kMaxDepth) {
+      if (!RedactBase64(s, hits, depth)) return false;
+    }
+    return true;
+  }
+
+  // Redacts whole base64 runs whose decoded bytes hold a finding.
+  bool RedactBase64(std::string& s, std::vector<RuleHit>& hits, int depth) const {
+    re2::StringPiece input(s);
+    re2::StringPiece run;
+    std::string out;
+    std::size_t copied = 0;
+    bool changed = false;
+    while (RE2::FindAndConsume(&input, *base64_run, &run)) {
+      const std::string_view rv(run.data(), run.size());
+      if (rv.size() > options.max_base64_run) continue;
+      const bool upper = std::any_of(rv.begin(), rv.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+      const bool lower = std::any_of(rv.begin(), rv.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+      if (!upper || !lower) continue;
+      auto decoded = Base64Decode(rv);
+      if (!decoded || !MostlyPrintable(*decoded)) continue;
+      std::vector<RuleHit> dh;
+      if (!Pass(*decoded, dh, depth + 1)) return false;
+      if (dh.empty()) continue;
+      const std::size_t at = static_cast<std::size_t>(run.data() - s.data());
+      out.append(s, copied, at - copied);
+      out.append(kMarker).append(dh.front().rule_id).push_back(']');
+      copied = at + rv.size();
+      AddHit(hits, dh.front().rule_id, 1);
+      changed = true;
+    }
+    if (changed) {
+      out.append(s, copied, std::string::npos);
+      s = std::move(out);
+    }
+    return true;
+  }
+};
+
+Scrubber::Scrubber(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Scrubber::~Scrubber() = default;
+
+std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
+                                           const ScrubberOptions& options, std::string* error) {
+  auto impl = std::make_unique<Impl>();
+  impl->rules = rules;
+  impl->options = options;
+  RE2::Options ro;
+  ro.set_log_errors(false);
+  ro.set_max_mem(options.set_max_mem);
+  impl->set = std::make_unique<RE2::Set>(ro, RE2::UNANCHORED);
+  impl->wire_set = std::make_unique<RE2::Set>(ro, RE2::UNANCHORED);
+  RE2::Options rule_opts;
+  rule_opts.set_log_errors(false);
+  rule_opts.set_max_mem(options.rule_max_mem);
+  for (const Rule& r : rules) {
+    CompiledRule cr;
+    cr.rule = &r;
+    cr.re = std::make_unique<RE2>(re2::StringPiece(r.pattern.data(), r.pattern.size()), rule_opts);
+    if (!cr.re->ok()) {
+      if (error) *error = "rule " + std::string(r.id) + ": " + cr.re->error();
+      return nullptr;
+    }
+    cr.groups = cr.re->NumberOfCapturingGroups();
+    std::string_view kw = r.keywords;
+    while (!kw.empty()) {
+      const std::size_t comma = kw.find(',');
+      std::string k(kw.substr(0, comma));
+      for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (!k.empty()) cr.keywords.push_back(std::move(k));
+      kw = comma == std::string_view::npos ? std::string_view{} : kw.substr(comma + 1);
+    }
+    const int index = static_cast<int>(impl->compiled.size());
+    std::string err;
+    if (cr.keywords.empty()) {
+      if (impl->set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err) < 0) {
+        if (error) *error = "rule " + std::string(r.id) + ": " + err;
+        return nullptr;
+      }
+      impl->set_to_rule.push_back(index);
+      // The wire check scans serialized JSON, where a generic entropy
+      // heuristic would read across field boundaries; it uses the rules
+      // with a defined shape.
+      if (IsCredential(r) && r.validator != Validator::kEntropy) {
+        impl->wire_set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err);
+        impl->wire_to_rule.push_back(index);
+      }
+    }
+    impl->compiled.push_back(std::move(cr));
+  }
+  int marker = -1;
+  for (std::string_view m : {kPercentMarker, kEscapeMarker, kBase64Run}) {
+    std::string err;
+    impl->set->Add(re2::StringPiece(m.data(), m.size()), &err);
+    impl->set_to_rule.push_back(marker--);
+  }
+  if (!impl->set->Compile() || !impl->wire_set->Compile()) {
+    if (error) *error = "RE2::Set compile failed (memory budget)";
+    return nullptr;
+  }
+  impl->base64_run = std::make_unique<RE2>(
+      re2::StringPiece(kBase64Run.data(), kBase64Run.size()), rule_opts);
+  return std::unique_ptr<Scrubber>(new Scrubber(std::move(impl)));
+}
+
+const Scrubber& Scrubber::Default() {
+  static const Scrubber* const instance = [] {
+    std::string error;
+    auto s = Create(DefaultRules(), ScrubberOptions{}, &error);
+    if (!s) {
+      // The catalogue is compiled into the binary; a failure here is a
+      // build defect caught by the unit tests.
+      std::abort();
+    }
+    return s.release();
+  }();
+  return *instance;
+}
+
+ScrubResult Scrubber::Scrub(std::string_view text) const noexcept {
+  ScrubResult r;
+  try {
+    if (auto n = NormalizeUtf8(text)) {
+      r.text = std::move(*n);
+    } else {
+      r.text.assign(text);
+    }
+    if (!impl_->Pass(r.text, r.hits, 0)) {
+      return ScrubResult{false, {}, {}};
+    }
+  } catch (...) {
+    return ScrubResult{false, {}, {}};
+  }
+  return r;
+}
+
+std::string_view Scrubber::FindCredential(std::string_view bytes, bool* failed) const noexcept {
+  *failed = false;
+  try {
+    std::vector<int> ids;
+    RE2::Set::ErrorInfo info{RE2::Set::kNoError};
+    if (!impl_->wire_set->Match(re2::StringPiece(bytes.data(), bytes.size()), &ids, &info) &&
+        info.kind != RE2::Set::kNoError) {
+      *failed = true;
+      return {};
+    }
+    std::sort(ids.begin(), ids.end());
+    for (int id : ids) {
+      const CompiledRule& cr =
+          impl_->compiled[static_cast<std::size_t>(impl_->wire_to_rule[static_cast<std::size_t>(id)])];
+      if (impl_->FirstConfirmed(cr, bytes)) return cr.rule->id;
+    }
+    for (const CompiledRule& cr : impl_->compiled) {
+      if (cr.keywords.empty() || !IsCredential(*cr.rule) || cr.rule->validator == Validator::kEntropy) continue;
+      for (const auto& k : cr.keywords) {
+        if (ContainsIgnoreCase(bytes, k)) {
+          if (impl_->FirstConfirmed(cr, bytes)) return cr.rule->id;
+          break;
+        }
+      }
+    }
+  } catch (...) {
+    *failed = true;
+  }
+  return {};
+}
+
+std::span<const Rule> Scrubber::rules() const { return impl_->rules; }
+
+}  // namespace telguard::redaction

@@ -1,0 +1,93 @@
+// The scrubber: removes credentials and personal data from free text.
+//
+//   auto s = telguard::redaction::Scrubber::Default();   // built once
+//   ScrubResult r = s->Scrub("push failed: token=ghp_...");
+//   if (!r.ok) { /* fail closed: drop the string */ }
+//   // r.text == "push failed: token=[REDACTED:github-pat]"
+//
+// How it works, per string:
+//  1. Normalise: invalid UTF-8 becomes U+FFFD; zero-width characters and soft
+//     hyphens are removed (they hide a secret from a matcher, not from a reader).
+//  2. One RE2::Set pass finds every candidate rule, plus markers for encoded
+//     content (percent-escapes, \u escapes, base64 runs).
+//  3. Only the candidate rules rewrite, in catalogue order; each match that
+//     passes the rule's validator becomes "[REDACTED:<rule-id>]".
+//  4. Encoded content is decoded (bounded) and checked: a percent- or
+//     \u-encoded string that hides a finding is replaced by its decoded and
+//     scrubbed form; a base64 run that hides one is redacted as a whole.
+// Scrub(Scrub(x)) == Scrub(x).
+//
+// Failure: RE2 reports DFA memory exhaustion through Set::ErrorInfo; that is
+// never read as "no match". The result is !ok and the caller drops the string.
+//
+// Thread-safety: a Scrubber is immutable after Create(); share it freely.
+// Cost: on text with no finding, one DFA pass (~1 GB/s per core).
+#ifndef TELGUARD_REDACTION_SCRUBBER_H_
+#define TELGUARD_REDACTION_SCRUBBER_H_
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redaction/rule.h"
+
+namespace telguard::redaction {
+
+struct RuleHit {
+  std::string_view rule_id;  // points into the rule catalogue (static)
+  std::size_t count = 0;
+};
+
+struct ScrubResult {
+  bool ok = true;             // false: fail closed, drop the string
+  std::string text;           // the scrubbed text (empty when !ok)
+  std::vector<RuleHit> hits;  // what was redacted, by rule
+  bool changed() const { return !hits.empty(); }
+};
+
+struct ScrubberOptions {
+  // RE2 memory budget for the rule set's DFA and for each rule.
+  std::int64_t set_max_mem = 64 << 20;
+  std::int64_t rule_max_mem = 8 << 20;
+  // How many times percent-encoding is peeled off ("%2541" -> "%41" -> "A").
+  int max_decode_rounds = 4;
+  // Longest base64 run that is decoded and checked.
+  std::size_t max_base64_run = 16 * 1024;
+};
+
+class Scrubber {
+ public:
+  // Builds a scrubber over `rules` (which must outlive it). Returns null and
+  // sets *error when a pattern does not compile.
+  static std::unique_ptr<Scrubber> Create(std::span<const Rule> rules,
+                                          const ScrubberOptions& options, std::string* error);
+
+  // The scrubber over DefaultRules(), built on first use (thread-safe).
+  static const Scrubber& Default();
+
+  ~Scrubber();
+  Scrubber(const Scrubber&) = delete;
+  Scrubber& operator=(const Scrubber&) = delete;
+
+  // Scrubs one string. Never throws.
+  ScrubResult Scrub(std::string_view text) const noexcept;
+
+  // Final wire check: scans bytes about to be sent with the credential rules
+  // only. Returns the id of the first rule with a confirmed finding, or an
+  // empty view. *failed is set when RE2 could not answer (treat as a hit).
+  std::string_view FindCredential(std::string_view bytes, bool* failed) const noexcept;
+
+  std::span<const Rule> rules() const;
+
+ private:
+  struct Impl;
+  explicit Scrubber(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace telguard::redaction
+
+#endif  // TELGUARD_REDACTION_SCRUBBER_H_

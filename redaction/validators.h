@@ -1,0 +1,41 @@
+// Checksums and shape checks that confirm a pattern match (rule.h Validator).
+// Pure functions; thread-safe.
+#ifndef TELGUARD_REDACTION_VALIDATORS_H_
+#define TELGUARD_REDACTION_VALIDATORS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "redaction/rule.h"
+
+namespace telguard::redaction {
+
+// Digits only (separators ignored): 13..19 digits, a known issuer prefix, Luhn.
+bool IsPaymentCard(std::string_view candidate);
+// Luhn over the digits of `digits` (non-digits ignored).
+bool LuhnValid(std::string_view digits);
+// IBAN: 15..34 characters without spaces, ISO 7064 mod-97 == 1.
+bool IbanValid(std::string_view candidate);
+// US SSN AAA-GG-SSSS outside the never-issued ranges.
+bool SsnValid(std::string_view candidate);
+// GitHub token (ghp_ and kin): the last 6 characters are the base62 CRC32 of
+// the random part between the prefix and them.
+bool GithubChecksumValid(std::string_view token);
+// The 6-character base62 checksum of a random part (to build test tokens).
+std::string GithubChecksum(std::string_view random_part);
+std::uint32_t Crc32(std::string_view data);
+// A generated-looking token: letters and digits, not only hex, and Shannon
+// entropy >= 3.5 bits per character.
+bool LooksGenerated(std::string_view s);
+// Shannon entropy in bits per character.
+double ShannonEntropy(std::string_view s);
+bool Ipv6Valid(std::string_view candidate);
+// 8..15 digits.
+bool PhoneDigitsValid(std::string_view candidate);
+
+bool RunValidator(Validator v, std::string_view candidate);
+
+}  // namespace telguard::redaction
+
+#endif  // TELGUARD_REDACTION_VALIDATORS_H_
