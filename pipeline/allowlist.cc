@@ -66,7 +66,8 @@ std::string JsonType(FieldClass c) {
   }
 }
 
-FieldSpec ParseField(const std::string& name, const json& j, const std::string& where) {
+// The data file is parsed in order, so the inventory follows it.
+FieldSpec ParseField(const std::string& name, const nlohmann::ordered_json& j, const std::string& where) {
   FieldSpec f;
   f.name = name;
   const std::string cls = j.at("class").get<std::string>();
@@ -101,7 +102,7 @@ std::string_view FieldClassName(FieldClass c) {
 std::unique_ptr<AllowList> AllowList::Parse(std::string_view text, std::string* error) {
   std::unique_ptr<AllowList> a(new AllowList());
   try {
-    const json doc = json::parse(text);
+    const auto doc = nlohmann::ordered_json::parse(text);
     for (const auto& [k, v] : doc.at("classes").items()) a->class_docs_.emplace_back(k, v.get<std::string>());
     for (const auto& [k, v] : doc.at("envelope").items()) {
       FieldSpec f = ParseField(k, v, "envelope");

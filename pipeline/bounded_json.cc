@@ -55,9 +55,14 @@ class BoundedBuilder {
     return true;
   }
 
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception&) {
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
     if (error_.code.empty()) {
-      error_ = {"syntax", "invalid JSON", position == 0 ? 0 : position - 1};
+      // 406: a number too large for a double (nlohmann's out_of_range).
+      if (e.id == 406) {
+        error_ = {"number", "number is out of range", position == 0 ? 0 : position - 1};
+      } else {
+        error_ = {"syntax", "invalid JSON", position == 0 ? 0 : position - 1};
+      }
     }
     return false;
   }

@@ -10,7 +10,8 @@
 namespace telguard::redaction {
 namespace {
 
-std::string Expand(std::string_view tmpl, const RandomSource& rnd, int shorten) {
+std::string Expand(std::string_view tmpl, const RandomSource& rnd, int shorten,
+                   std::vector<std::string>* parts = nullptr) {
   std::string out;
   for (std::size_t i = 0; i < tmpl.size(); ++i) {
     if (tmpl[i] != '{') {
@@ -33,7 +34,10 @@ std::string Expand(std::string_view tmpl, const RandomSource& rnd, int shorten) 
     int n = lo + (hi > lo ? static_cast<int>(rnd() % static_cast<std::uint32_t>(hi - lo + 1)) : 0);
     // The near miss shortens the longest run (the body).
     if (shorten > 0) n = std::max(1, lo - shorten);
-    for (int k = 0; k < n; ++k) out.push_back(alpha[rnd() % alpha.size()]);
+    std::string run;
+    for (int k = 0; k < n; ++k) run.push_back(alpha[rnd() % alpha.size()]);
+    if (parts) parts->push_back(run);
+    out += run;
   }
   return out;
 }
@@ -142,14 +146,27 @@ std::string_view SampleAlphabet(std::string_view cls) {
   return "";
 }
 
-std::string MakeSample(const Rule& rule, const RandomSource& rnd) {
-  if (rule.sample == "<card>") return CardNumber(rnd);
-  if (rule.sample == "<iban>") return Iban(rnd);
-  if (rule.sample == "<ssn>") return Ssn(rnd);
-  std::string s = Expand(rule.sample, rnd, 0);
-  if (rule.validator == Validator::kGithubCrc32) {
-    s += GithubChecksum(std::string_view(s).substr(s.find('_') + 1));
+std::string MakeSample(const Rule& rule, const RandomSource& rnd,
+                       std::vector<std::string>* secret_parts) {
+  std::string s;
+  if (rule.sample == "<card>") {
+    s = CardNumber(rnd);
+  } else if (rule.sample == "<iban>") {
+    s = Iban(rnd);
+  } else if (rule.sample == "<ssn>") {
+    s = Ssn(rnd);
+  } else {
+    std::vector<std::string> parts;
+    s = Expand(rule.sample, rnd, 0, &parts);
+    if (rule.validator == Validator::kGithubCrc32) {
+      const std::string sum = GithubChecksum(std::string_view(s).substr(s.find('_') + 1));
+      s += sum;
+      if (!parts.empty()) parts.back() += sum;
+    }
+    if (secret_parts) *secret_parts = std::move(parts);
+    return s;
   }
+  if (secret_parts) secret_parts->assign(1, s);
   return s;
 }
 

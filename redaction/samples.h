@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "redaction/rule.h"
 
@@ -25,8 +26,11 @@ namespace telguard::redaction {
 
 using RandomSource = std::function<std::uint32_t()>;
 
-// A true positive for `rule`.
-std::string MakeSample(const Rule& rule, const RandomSource& rnd);
+// A true positive for `rule`. When `secret_parts` is given, it receives the
+// random runs of the value (the parts that must never come out: a test or an
+// oracle looks for them in the output).
+std::string MakeSample(const Rule& rule, const RandomSource& rnd,
+                       std::vector<std::string>* secret_parts = nullptr);
 
 // A near miss for `rule`: same shape, but one character short, or a wrong
 // checksum where the rule has one. Must not be redacted by `rule`.

@@ -75,6 +75,7 @@ struct Scrubber::Impl {
     std::vector<int> ids;
     RE2::Set::ErrorInfo info{RE2::Set::kNoError};
     if (!set->Match(s, &ids, &info) && info.kind != RE2::Set::kNoError) return false;
+    if (options.inject_set_failure_for_testing) return false;
     *percent = *escape = *base64 = false;
     for (int id : ids) {
       const int r = set_to_rule[static_cast<std::size_t>(id)];
@@ -293,8 +294,8 @@ std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
     if (error) *error = "RE2::Set compile failed (memory budget)";
     return nullptr;
   }
-  impl->base64_run = std::make_unique<RE2>(
-      re2::StringPiece(kBase64Run.data(), kBase64Run.size()), rule_opts);
+  // One capturing group, for FindAndConsume.
+  impl->base64_run = std::make_unique<RE2>("(" + std::string(kBase64Run) + ")", rule_opts);
   return std::unique_ptr<Scrubber>(new Scrubber(std::move(impl)));
 }
 
@@ -334,8 +335,9 @@ std::string_view Scrubber::FindCredential(std::string_view bytes, bool* failed) 
   try {
     std::vector<int> ids;
     RE2::Set::ErrorInfo info{RE2::Set::kNoError};
-    if (!impl_->wire_set->Match(re2::StringPiece(bytes.data(), bytes.size()), &ids, &info) &&
-        info.kind != RE2::Set::kNoError) {
+    if ((!impl_->wire_set->Match(re2::StringPiece(bytes.data(), bytes.size()), &ids, &info) &&
+         info.kind != RE2::Set::kNoError) ||
+        impl_->options.inject_set_failure_for_testing) {
       *failed = true;
       return {};
     }

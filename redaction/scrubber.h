@@ -56,6 +56,11 @@ struct ScrubberOptions {
   int max_decode_rounds = 4;
   // Longest base64 run that is decoded and checked.
   std::size_t max_base64_run = 16 * 1024;
+  // Fault injection for tests: behave as if RE2::Set::Match had reported
+  // kOutOfMemory on every string. (With RE2 2022-06 a Set that compiled does
+  // not run out in practice: Compile() probes the DFA and refuses budgets it
+  // cannot run in, so the fail-closed path needs this to be exercised.)
+  bool inject_set_failure_for_testing = false;
 };
 
 class Scrubber {

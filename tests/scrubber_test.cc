@@ -1,0 +1,304 @@
+// The redaction engine: every rule catches its generated true positives and
+// spares its near misses; encodings; idempotence; what must survive.
+#include "redaction/scrubber.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "redaction/samples.h"
+#include "redaction/text_codec.h"
+#include "tests/test_util.h"
+
+namespace telguard::redaction {
+namespace {
+
+using telguard::testing::Rng;
+
+const Scrubber& S() { return Scrubber::Default(); }
+
+bool HasHit(const ScrubResult& r, std::string_view id) {
+  return std::any_of(r.hits.begin(), r.hits.end(), [&](const RuleHit& h) { return h.rule_id == id; });
+}
+
+// No random run of 4+ characters of the planted value survives.
+void ExpectNoParts(const std::string& out, const std::vector<std::string>& parts, const std::string& what) {
+  for (const auto& p : parts) {
+    if (p.size() < 4) continue;
+    EXPECT_EQ(out.find(p), std::string::npos) << what << ": part survived in: " << out;
+  }
+}
+
+class RuleTest : public ::testing::TestWithParam<std::size_t> {
+ protected:
+  const Rule& rule() const { return DefaultRules()[GetParam()]; }
+};
+
+TEST_P(RuleTest, CatchesGeneratedTruePositives) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    std::vector<std::string> parts;
+    const std::string secret = MakeSample(rule(), Rng(seed * 7919 + static_cast<std::uint32_t>(GetParam())), &parts);
+    const std::string text = "request failed (" + secret + ") at step two";
+    const ScrubResult r = S().Scrub(text);
+    ASSERT_TRUE(r.ok);
+    EXPECT_TRUE(HasHit(r, rule().id)) << rule().id << " missed: " << text << "\n -> " << r.text;
+    ExpectNoParts(r.text, parts, std::string(rule().id));
+    EXPECT_NE(r.text.find("[REDACTED:"), std::string::npos);
+    // The text around the secret stays readable.
+    EXPECT_NE(r.text.find("request failed"), std::string::npos) << r.text;
+  }
+}
+
+TEST_P(RuleTest, SparesNearMisses) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    const std::string miss = MakeNearMiss(rule(), Rng(seed * 104729 + static_cast<std::uint32_t>(GetParam())));
+    const std::string text = "request failed (" + miss + ") at step two";
+    const ScrubResult r = S().Scrub(text);
+    ASSERT_TRUE(r.ok);
+    EXPECT_FALSE(HasHit(r, rule().id)) << rule().id << " fired on near miss: " << text << "\n -> " << r.text;
+  }
+}
+
+TEST_P(RuleTest, IsIdempotent) {
+  for (std::uint32_t seed = 1; seed <= 5; ++seed) {
+    const std::string secret = MakeSample(rule(), Rng(seed + 31 * static_cast<std::uint32_t>(GetParam())));
+    const ScrubResult once = S().Scrub("x " + secret + " y " + secret);
+    const ScrubResult twice = S().Scrub(once.text);
+    EXPECT_EQ(once.text, twice.text);
+    EXPECT_TRUE(twice.hits.empty()) << rule().id << ": " << twice.text;
+  }
+}
+
+std::string RuleName(const ::testing::TestParamInfo<std::size_t>& info) {
+  std::string n(DefaultRules()[info.param].id);
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllRules, RuleTest,
+                         ::testing::Range<std::size_t>(0, DefaultRules().size()), RuleName);
+
+TEST(Catalogue, HasAtLeastSixtyCredentialFormatsAndEveryPiiClass) {
+  std::size_t fixed_shape = 0;
+  std::set<std::string_view> classes, ids;
+  for (const auto& r : DefaultRules()) {
+    classes.insert(r.cls);
+    EXPECT_TRUE(ids.insert(r.id).second) << "duplicate id " << r.id;
+    EXPECT_FALSE(r.description.empty()) << r.id;
+    EXPECT_FALSE(r.sample.empty()) << r.id;
+    // Provider formats: credentials with no keyword gate and no entropy check.
+    if (IsCredential(r) && r.keywords.empty() && r.validator != Validator::kEntropy) ++fixed_shape;
+  }
+  EXPECT_GE(fixed_shape, 60u + 6u);  // 60 formats + 6 context rules counted here
+  for (auto c : {"credential", "email", "phone", "ip", "mac", "card", "iban", "ssn", "home-path"}) {
+    EXPECT_TRUE(classes.count(c)) << c;
+  }
+}
+
+std::string Github(std::uint32_t seed) {
+  for (const auto& r : DefaultRules()) {
+    if (r.id == "github-pat") return MakeSample(r, Rng(seed));
+  }
+  return {};
+}
+
+std::string Aws(std::uint32_t seed) {
+  return telguard::testing::Token(std::string("AK") + "IA", SampleAlphabet("b32"), 16, seed);
+}
+
+std::string PercentEncodeAll(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string o;
+  for (unsigned char c : s) {
+    o += '%';
+    o += hex[c >> 4];
+    o += hex[c & 15];
+  }
+  return o;
+}
+
+TEST(Encodings, PercentEncodedOnceAndTwice) {
+  const std::string secret = Github(1);
+  const std::string once = PercentEncodeAll(secret);
+  std::string twice;
+  for (char c : once) twice += c == '%' ? std::string("%25") : std::string(1, c);
+  for (const auto& enc : {once, twice}) {
+    const ScrubResult r = S().Scrub("GET /api?q=" + enc + "&page=2 failed");
+    ASSERT_TRUE(r.ok);
+    EXPECT_EQ(r.text.find(enc), std::string::npos) << r.text;
+    EXPECT_EQ(r.text.find(secret.substr(4, 16)), std::string::npos) << r.text;
+    EXPECT_TRUE(HasHit(r, "github-pat")) << r.text;
+  }
+}
+
+TEST(Encodings, JsonUnicodeEscapesInsideEmbeddedJson) {
+  const std::string secret = Aws(2);
+  std::string escaped;
+  for (char c : secret) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+    escaped += buf;
+  }
+  const ScrubResult r = S().Scrub(R"(provider said {"error":{"key":")" + escaped + R"("}})");
+  EXPECT_TRUE(HasHit(r, "aws-access-key-id")) << r.text;
+  EXPECT_EQ(r.text.find(escaped.substr(0, 24)), std::string::npos);
+  EXPECT_EQ(r.text.find(secret), std::string::npos);
+}
+
+TEST(Encodings, CaseChangedPrefix) {
+  std::string secret = Github(3);
+  for (int i = 0; i < 3; ++i) secret[static_cast<std::size_t>(i)] = static_cast<char>(std::toupper(secret[static_cast<std::size_t>(i)]));
+  const ScrubResult r = S().Scrub("token " + secret + " rejected");
+  EXPECT_TRUE(HasHit(r, "github-pat")) << r.text;
+  EXPECT_EQ(r.text.find(secret.substr(4)), std::string::npos);
+}
+
+TEST(Encodings, ZeroWidthAndSoftHyphenInserted) {
+  const std::string secret = Aws(4);
+  for (const std::string mark : {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}) {
+    std::string hidden;
+    for (std::size_t i = 0; i < secret.size(); ++i) {
+      hidden += secret[i];
+      if (i % 3 == 1) hidden += mark;
+    }
+    const ScrubResult r = S().Scrub("key " + hidden + " is invalid");
+    EXPECT_TRUE(HasHit(r, "aws-access-key-id")) << r.text;
+    EXPECT_EQ(r.text.find(secret.substr(4, 8)), std::string::npos);
+  }
+}
+
+TEST(Encodings, Base64RunIsRedactedWhole) {
+  const std::string secret = Github(5);
+  for (const std::string& wrapped : {Base64Encode("token=" + secret), Base64Encode(secret + "\n")}) {
+    std::string url = wrapped;  // base64url variant too
+    std::replace(url.begin(), url.end(), '+', '-');
+    std::replace(url.begin(), url.end(), '/', '_');
+    for (const auto& run : {wrapped, url}) {
+      const ScrubResult r = S().Scrub("payload " + run + " was refused");
+      EXPECT_EQ(r.text, "payload [REDACTED:github-pat] was refused") << run;
+    }
+  }
+}
+
+TEST(Encodings, Base64WithoutSecretSurvives) {
+  const std::string run = Base64Encode("hello world, this is a harmless message");
+  const ScrubResult r = S().Scrub("payload " + run);
+  EXPECT_EQ(r.text, "payload " + run);
+}
+
+TEST(Encodings, InvalidUtf8BecomesReplacementCharacter) {
+  const ScrubResult r = S().Scrub(std::string("bad \xff\xfe bytes \xc3"));
+  ASSERT_TRUE(r.ok);
+  EXPECT_TRUE(IsValidUtf8(r.text));
+  EXPECT_EQ(r.text, "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes \xEF\xBF\xBD");
+}
+
+TEST(Encodings, PemBlockAcrossLinesAndCutShort) {
+  const std::string body = telguard::testing::Token("", SampleAlphabet("b"), 64, 9);
+  const std::string begin = std::string("-----BEGIN OPENSSH ") + "PRIVATE KEY-----";
+  const std::string end = std::string("-----END OPENSSH ") + "PRIVATE KEY-----";
+  ScrubResult r = S().Scrub("key:\n" + begin + "\n" + body + "\n" + end + "\nthen more");
+  EXPECT_EQ(r.text, "key:\n[REDACTED:private-key-pem]\nthen more");
+  r = S().Scrub("truncated " + begin + "\n" + body.substr(0, 30));
+  EXPECT_EQ(r.text, "truncated [REDACTED:private-key-pem]");
+}
+
+TEST(Context, KeepsKeyNamesAndRedactsValues) {
+  const std::string v = telguard::testing::Token("", SampleAlphabet("an"), 20, 11);
+  struct Case {
+    std::string in, out;
+  } cases[] = {
+      {"password=" + v + " rejected", "password=[REDACTED:secret-assignment] rejected"},
+      {R"({"client_secret": ")" + v + R"("})", R"({"client_secret": "[REDACTED:secret-assignment]"})"},
+      {"OPENAI_API_KEY=" + v, "OPENAI_API_KEY=[REDACTED:secret-assignment]"},
+      {"Authorization: Bearer " + v, "Authorization: Bearer [REDACTED:http-authorization]"},
+      {"Cookie: sid=" + v + "; theme=dark", "Cookie: [REDACTED:http-cookie]"},
+      {"https://deploy:" + v + "@git.example.org/x", "https://[REDACTED:url-userinfo]@git.example.org/x"},
+      {"https://a.example/?X-Amz-Signature=" + v + "&x=1", "https://a.example/?X-Amz-Signature=[REDACTED:url-query-secret]&x=1"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(S().Scrub(c.in).text, c.out);
+}
+
+TEST(Pii, HomeDirectoryKeepsTheRestOfThePath) {
+  EXPECT_EQ(S().Scrub("open /home/alice/src/app/main.go").text,
+            "open /home/[REDACTED:home-directory-user]/src/app/main.go");
+  EXPECT_EQ(S().Scrub("in /Users/bob/Library/x").text, "in /Users/[REDACTED:home-directory-user]/Library/x");
+  EXPECT_EQ(S().Scrub(R"(at C:\Users\carol\Documents\a.txt)").text,
+            R"(at C:\Users\[REDACTED:home-directory-user]\Documents\a.txt)");
+  EXPECT_EQ(S().Scrub(R"(at C:\\Users\\carol\\x)").text, R"(at C:\\Users\\[REDACTED:home-directory-user]\\x)");
+  EXPECT_EQ(S().Scrub("at C:/Users/dave/x").text, "at C:/Users/[REDACTED:home-directory-user]/x");
+}
+
+TEST(OverRedaction, IdentifiersAndMeasurementsSurvive) {
+  const std::string keep[] = {
+      "gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-20241022", "gemini-1.5-pro", "o3-mini",
+      "shell", "read_file", "web_search", "edit_file", "mcp:github/list_issues",
+      "1.18.3", "v2.0.0-rc.1", "took 1532ms", "timeout after 2.5s", "exit status 1",
+      "3f2504e0-4f89-11d3-9a0c-0305e82c3301",          // UUID
+      "e83c5163316f89bfbde7d9ab23ca2e25604af290",      // git SHA
+      "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+      "max_tokens: 4096", "input_tokens=5230", "HTTP 401 Unauthorized", "localhost:8080",
+      "2024-11-24T10:00:00Z", "1764021600000", "std::vector<int>", "retry 3 of 5",
+      "the api key is missing", "TelemetryClientConfiguration", "/usr/lib/x86_64-linux-gnu/libcurl.so.4",
+  };
+  for (const auto& k : keep) {
+    const ScrubResult r = S().Scrub(k);
+    EXPECT_EQ(r.text, k) << "hits: " << (r.hits.empty() ? "" : std::string(r.hits[0].rule_id));
+  }
+}
+
+TEST(WireCheck, FindsCredentialsInSerializedBytesOnly) {
+  const std::string body = R"({"records":[{"properties":{"error":"x )" + Github(12) + R"( y"}}]})";
+  bool failed = true;
+  EXPECT_EQ(S().FindCredential(body, &failed), "github-pat");
+  EXPECT_FALSE(failed);
+  const std::string clean =
+      R"({"records":[{"properties":{"error":"x [REDACTED:github-pat] y","total_tokens":6042,"user_uuid":"3f2504e0-4f89-11d3-9a0c-0305e82c3301"}}]})";
+  EXPECT_EQ(S().FindCredential(clean, &failed), "");
+}
+
+TEST(FailClosed, SetFailureIsNotNoMatch) {
+  // RE2::Set::Match reports DFA exhaustion through ErrorInfo; the scrubber
+  // must answer !ok (the caller drops the string), never "nothing found".
+  ScrubberOptions opts;
+  opts.inject_set_failure_for_testing = true;
+  std::string error;
+  auto failing = Scrubber::Create(DefaultRules(), opts, &error);
+  ASSERT_NE(failing, nullptr) << error;
+  const ScrubResult r = failing->Scrub("harmless text");
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.text.empty());
+  bool failed = false;
+  EXPECT_EQ(failing->FindCredential("harmless", &failed), "");
+  EXPECT_TRUE(failed);
+}
+
+TEST(FailClosed, BudgetTooSmallToCompileIsAnError) {
+  ScrubberOptions opts;
+  opts.set_max_mem = 64 << 10;
+  std::string error;
+  EXPECT_EQ(Scrubber::Create(DefaultRules(), opts, &error), nullptr);
+  EXPECT_FALSE(error.empty());
+}
+
+TEST(Threads, SharedScrubberGivesSameAnswers) {
+  const std::string text = "token " + Github(21) + " for bob@example.org";
+  const std::string expected = S().Scrub(text).text;
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if (S().Scrub(text).text != expected) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+}  // namespace
+}  // namespace telguard::redaction
