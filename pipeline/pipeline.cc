@@ -31,6 +31,15 @@ const RE2& QuotedSpanRe() {
   return re;
 }
 
+void CollectStrings(const json& v, std::string& out) {
+  if (v.is_string()) {
+    out += v.get_ref<const std::string&>();
+    out.push_back('\n');
+  } else if (v.is_structured()) {
+    for (const auto& child : v) CollectStrings(child, out);
+  }
+}
+
 std::size_t CountDigits(std::uint64_t v) {
   std::size_t n = 1;
   while (v >= 10) {
@@ -120,8 +129,10 @@ LineOutcome Pipeline::ProcessLine(std::string_view line, std::uint64_t line_no) 
   return out;
 }
 
-void Pipeline::ScrubValue(json& v, std::string& pointer, AuditRecord& audit, bool& failed) const {
+void Pipeline::ScrubValue(json& v, std::string& pointer, AuditRecord& audit, bool& failed,
+                          bool strings) const {
   if (v.is_string()) {
+    if (!strings) return;
     auto r = scrubber_->Scrub(v.get_ref<const std::string&>());
     if (!r.ok) {
       // Fail closed: the value goes; the output gate then drops the event.
@@ -146,14 +157,14 @@ void Pipeline::ScrubValue(json& v, std::string& pointer, AuditRecord& audit, boo
       // Keys here are allow-listed names (constants from the data file), not
       // input; only values are scrubbed.
       AppendKey(pointer, k, &names_);
-      ScrubValue(child, pointer, audit, failed);
+      ScrubValue(child, pointer, audit, failed, strings);
       pointer.resize(len);
     }
   } else if (v.is_array()) {
     for (std::size_t i = 0; i < v.size(); ++i) {
       const std::size_t len = pointer.size();
       AppendIndex(pointer, i);
-      ScrubValue(v[i], pointer, audit, failed);
+      ScrubValue(v[i], pointer, audit, failed, strings);
       pointer.resize(len);
     }
   }
@@ -197,9 +208,20 @@ EventOutcome Pipeline::ProcessRecord(const json& record, std::uint64_t line_no,
     audit.stripped = std::move(f.stripped);
     audit.reasons = std::move(f.reasons);
 
+    // One DFA pass over all strings of the event decides whether any needs
+    // scrubbing (the common answer is no); see Scrubber::Check.
+    std::string joined;
+    CollectStrings(f.record, joined);
+    const auto pre = scrubber_->Check(joined);
+    if (pre == redaction::Scrubber::Precheck::kFailed) {
+      audit.verdict = Verdict::kDropped;
+      audit.reasons.push_back({"", "scrub-failed"});
+      e.error = "dropped: the scrubber could not run";
+      return e;
+    }
     std::string pointer;
     bool scrub_failed = false;
-    ScrubValue(f.record, pointer, audit, scrub_failed);
+    ScrubValue(f.record, pointer, audit, scrub_failed, pre == redaction::Scrubber::Precheck::kCandidates);
 
     // Free text: quoted spans go, then the length bound (after scrubbing, so
     // a cut never leaves half a secret unrecognised).

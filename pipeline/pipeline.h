@@ -73,9 +73,10 @@ class Pipeline {
 
  private:
   Pipeline() = default;
-  // Scrubs every string (and card-like number) of `v` in place; false when a
-  // string could not be scrubbed and had to go.
-  void ScrubValue(nlohmann::json& v, std::string& pointer, AuditRecord& audit, bool& failed) const;
+  // Scrubs every string (when `strings`) and card-like number of `v` in
+  // place; sets `failed` when a string could not be scrubbed and had to go.
+  void ScrubValue(nlohmann::json& v, std::string& pointer, AuditRecord& audit, bool& failed,
+                  bool strings) const;
 
   PipelineOptions options_;
   std::unique_ptr<AllowList> allowlist_;

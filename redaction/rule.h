@@ -33,9 +33,9 @@ struct Rule {
   std::string_view cls;          // "credential" or a PII kind ("email", ...)
   std::string_view description;  // one line for reviewers
   std::string_view pattern;      // RE2 syntax
-  // Case-insensitive words, comma-separated. When set, the rule is not part
-  // of the one-pass RE2::Set; it runs only on strings containing one of them
-  // (for broad patterns that would bloat the set's DFA).
+  // Case-insensitive words, comma-separated. When set, a match counts only
+  // if the string also holds one of them (a pattern that alone would be too
+  // broad, such as a Telegram bot token without the word "bot").
   std::string_view keywords;
   Validator validator;
   // How tests, fuzzers and benchmarks build a true positive at run time:

@@ -254,7 +254,7 @@ constexpr Rule kRules[] = {
      "", Validator::kNone, "DB_PASSWORD={an:16}"},
     {"high-entropy-near-secret-name", "credential", "High-entropy run (>= 3.5 bits/char, letters and digits, not hex) shortly after a word that says secret",
      R"((?i:secret|token|password|passwd|api[ _-]?key|credential)s?\b[\x20-\x5A\x5C-\x7E]{0,24}?([A-Za-z0-9+/_=.-]{20,}))",
-     "secret,token,password,passwd,api,credential", Validator::kEntropy,
+     "", Validator::kEntropy,
      "the api key is now {an:32}"},
     // ---- Personal data ---------------------------------------------------------
     {"email", "email", "E-mail address",

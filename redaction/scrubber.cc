@@ -24,6 +24,33 @@ constexpr std::string_view kPercentMarker = R"(%[0-9A-Fa-f]{2})";
 constexpr std::string_view kEscapeMarker = R"(\\u[0-9A-Fa-f]{4}|\\/)";
 constexpr std::string_view kBase64Run = R"([A-Za-z0-9+/_-]{24,}={0,2})";
 
+constexpr int kBase64MarkerIndex = -3;
+constexpr std::size_t kMinBase64Run = 24;
+
+bool IsBase64Char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/' || c == '_' || c == '-';
+}
+
+// A run of >= min base64 characters holding both upper- and lower-case
+// letters: what base64 of text looks like.
+bool HasMixedCaseRun(std::string_view s, std::size_t min) {
+  std::size_t len = 0;
+  bool upper = false, lower = false;
+  for (char c : s) {
+    if (!IsBase64Char(c)) {
+      len = 0;
+      upper = lower = false;
+      continue;
+    }
+    ++len;
+    upper |= c >= 'A' && c <= 'Z';
+    lower |= c >= 'a' && c <= 'z';
+    if (len >= min && upper && lower) return true;
+  }
+  return false;
+}
+
 struct CompiledRule {
   const Rule* rule = nullptr;
   std::unique_ptr<RE2> re;
@@ -80,25 +107,26 @@ struct Scrubber::Impl {
     for (int id : ids) {
       const int r = set_to_rule[static_cast<std::size_t>(id)];
       if (r >= 0) {
-        found->push_back(r);
+        if (KeywordsPresent(compiled[static_cast<std::size_t>(r)], s)) found->push_back(r);
       } else if (r == -1) {
         *percent = true;
       } else if (r == -2) {
         *escape = true;
       } else {
-        *base64 = true;
-      }
-    }
-    for (std::size_t i = 0; i < compiled.size(); ++i) {
-      for (const auto& k : compiled[i].keywords) {
-        if (ContainsIgnoreCase(s, k)) {
-          found->push_back(static_cast<int>(i));
-          break;
-        }
+        *base64 = HasMixedCaseRun(s, kMinBase64Run);
       }
     }
     std::sort(found->begin(), found->end());
     return true;
+  }
+
+  // A rule with keywords fires only when one of them is in the string too.
+  static bool KeywordsPresent(const CompiledRule& cr, std::string_view s) {
+    if (cr.keywords.empty()) return true;
+    for (const auto& k : cr.keywords) {
+      if (ContainsIgnoreCase(s, k)) return true;
+    }
+    return false;
   }
 
   // The secret part of a match: first participating group, else the whole.
@@ -209,10 +237,7 @@ struct Scrubber::Impl {
     bool changed = false;
     while (RE2::FindAndConsume(&input, *base64_run, &run)) {
       const std::string_view rv(run.data(), run.size());
-      if (rv.size() > options.max_base64_run) continue;
-      const bool upper = std::any_of(rv.begin(), rv.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-      const bool lower = std::any_of(rv.begin(), rv.end(), [](char c) { return c >= 'a' && c <= 'z'; });
-      if (!upper || !lower) continue;
+      if (rv.size() > options.max_base64_run || !HasMixedCaseRun(rv, kMinBase64Run)) continue;
       auto decoded = Base64Decode(rv);
       if (!decoded || !MostlyPrintable(*decoded)) continue;
       std::vector<RuleHit> dh;
@@ -268,19 +293,17 @@ std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
     }
     const int index = static_cast<int>(impl->compiled.size());
     std::string err;
-    if (cr.keywords.empty()) {
-      if (impl->set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err) < 0) {
-        if (error) *error = "rule " + std::string(r.id) + ": " + err;
-        return nullptr;
-      }
-      impl->set_to_rule.push_back(index);
-      // The wire check scans serialized JSON, where a generic entropy
-      // heuristic would read across field boundaries; it uses the rules
-      // with a defined shape.
-      if (IsCredential(r) && r.validator != Validator::kEntropy) {
-        impl->wire_set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err);
-        impl->wire_to_rule.push_back(index);
-      }
+    if (impl->set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err) < 0) {
+      if (error) *error = "rule " + std::string(r.id) + ": " + err;
+      return nullptr;
+    }
+    impl->set_to_rule.push_back(index);
+    // The wire check scans serialized JSON, where a generic entropy
+    // heuristic would read across field boundaries; it uses the rules with
+    // a defined shape.
+    if (IsCredential(r) && r.validator != Validator::kEntropy) {
+      impl->wire_set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err);
+      impl->wire_to_rule.push_back(index);
     }
     impl->compiled.push_back(std::move(cr));
   }
@@ -330,6 +353,85 @@ ScrubResult Scrubber::Scrub(std::string_view text) const noexcept {
   return r;
 }
 
+Scrubber::Precheck Scrubber::Check(std::string_view text) const noexcept {
+  try {
+    if (NormalizeUtf8(text)) return Precheck::kCandidates;
+    std::vector<int> ids;
+    RE2::Set::ErrorInfo info{RE2::Set::kNoError};
+    const bool any = impl_->set->Match(re2::StringPiece(text.data(), text.size()), &ids, &info);
+    if ((!any && info.kind != RE2::Set::kNoError) || impl_->options.inject_set_failure_for_testing) {
+      return Precheck::kFailed;
+    }
+    for (int id : ids) {
+      const int r = impl_->set_to_rule[static_cast<std::size_t>(id)];
+      // A long run of base64 characters alone (a UUID, a path) matters only
+      // when it could be base64 of text: mixed case.
+      if (r != kBase64MarkerIndex || HasMixedCaseRun(text, kMinBase64Run)) return Precheck::kCandidates;
+    }
+    return Precheck::kClean;
+  } catch (...) {
+    return Precheck::kFailed;
+  }
+}
+
+void Scrubber::ScrubLinesInto(std::string_view text, std::string* out, std::vector<RuleHit>* hits,
+                              std::size_t* failed_lines) const noexcept {
+  // Clean blocks (the common case) cost one DFA pass; a block with
+  // candidates is halved until blocks are single lines. Any match inside a
+  // line is also a match inside a block holding it, so nothing is skipped.
+  const Precheck pc = text.empty() ? Precheck::kClean : Check(text);
+  if (pc == Precheck::kClean) {
+    out->append(text);
+    return;
+  }
+  // Split near the middle, on a line boundary, so both halves are smaller.
+  const std::size_t half = text.size() / 2;
+  std::size_t mid = text.find('\n', half);
+  if (mid == std::string_view::npos || mid + 1 >= text.size()) {
+    mid = half == 0 ? std::string_view::npos : text.rfind('\n', half - 1);
+  }
+  if (mid == std::string_view::npos || mid + 1 >= text.size() || text.size() <= 256) {
+    // Line by line.
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      std::size_t end = text.find('\n', start);
+      const bool last = end == std::string_view::npos;
+      if (last) end = text.size();
+      const std::string_view line = text.substr(start, end - start);
+      ScrubResult r = Scrub(line);
+      if (!r.ok) {
+        out->append("[REDACTED:scrub-failed]");
+        ++*failed_lines;
+      } else {
+        for (char& c : r.text) {
+          if (c == '\n') c = ' ';  // a decoded secret may have held one
+        }
+        out->append(r.text);
+        for (const auto& h : r.hits) AddHit(*hits, h.rule_id, h.count);
+      }
+      if (last) break;
+      out->push_back('\n');
+      start = end + 1;
+    }
+    return;
+  }
+  ScrubLinesInto(text.substr(0, mid + 1), out, hits, failed_lines);
+  ScrubLinesInto(text.substr(mid + 1), out, hits, failed_lines);
+}
+
+ScrubResult Scrubber::ScrubLines(std::string_view text, std::size_t* failed_lines) const noexcept {
+  ScrubResult r;
+  std::size_t failed = 0;
+  try {
+    r.text.reserve(text.size());
+    ScrubLinesInto(text, &r.text, &r.hits, &failed);
+  } catch (...) {
+    return ScrubResult{false, {}, {}};
+  }
+  if (failed_lines) *failed_lines = failed;
+  return r;
+}
+
 std::string_view Scrubber::FindCredential(std::string_view bytes, bool* failed) const noexcept {
   *failed = false;
   try {
@@ -345,16 +447,7 @@ std::string_view Scrubber::FindCredential(std::string_view bytes, bool* failed) 
     for (int id : ids) {
       const CompiledRule& cr =
           impl_->compiled[static_cast<std::size_t>(impl_->wire_to_rule[static_cast<std::size_t>(id)])];
-      if (impl_->FirstConfirmed(cr, bytes)) return cr.rule->id;
-    }
-    for (const CompiledRule& cr : impl_->compiled) {
-      if (cr.keywords.empty() || !IsCredential(*cr.rule) || cr.rule->validator == Validator::kEntropy) continue;
-      for (const auto& k : cr.keywords) {
-        if (ContainsIgnoreCase(bytes, k)) {
-          if (impl_->FirstConfirmed(cr, bytes)) return cr.rule->id;
-          break;
-        }
-      }
+      if (Impl::KeywordsPresent(cr, bytes) && impl_->FirstConfirmed(cr, bytes)) return cr.rule->id;
     }
   } catch (...) {
     *failed = true;

@@ -80,6 +80,19 @@ class Scrubber {
   // Scrubs one string. Never throws.
   ScrubResult Scrub(std::string_view text) const noexcept;
 
+  // One DFA pass that says whether Scrub() could change `text`: kClean
+  // means it would return `text` unchanged. Joining several strings with
+  // '\n' and checking once is sound: any finding inside one string is also
+  // a finding inside the joined text.
+  enum class Precheck { kClean, kCandidates, kFailed };
+  Precheck Check(std::string_view text) const noexcept;
+
+  // Scrubs newline-separated text and keeps the number of lines: clean
+  // blocks pass in one DFA pass, blocks with candidates are split down to
+  // single lines. A line that cannot be scrubbed becomes
+  // "[REDACTED:scrub-failed]" and is counted in *failed_lines.
+  ScrubResult ScrubLines(std::string_view text, std::size_t* failed_lines = nullptr) const noexcept;
+
   // Final wire check: scans bytes about to be sent with the credential rules
   // only. Returns the id of the first rule with a confirmed finding, or an
   // empty view. *failed is set when RE2 could not answer (treat as a hit).
@@ -90,6 +103,8 @@ class Scrubber {
  private:
   struct Impl;
   explicit Scrubber(std::unique_ptr<Impl> impl);
+  void ScrubLinesInto(std::string_view text, std::string* out, std::vector<RuleHit>* hits,
+                      std::size_t* failed_lines) const noexcept;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -302,3 +302,50 @@ TEST(Threads, SharedScrubberGivesSameAnswers) {
 
 }  // namespace
 }  // namespace telguard::redaction
+
+namespace telguard::redaction {
+namespace {
+
+TEST(ScrubLines, KeepsLineCountAndEqualsPerLineScrubbing) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3000; ++i) {
+    lines.push_back("step " + std::to_string(i) + " finished in 12ms");
+    if (i % 97 == 0) lines.back() += " token " + Github(static_cast<std::uint32_t>(i) + 100);
+    if (i % 131 == 0) lines.back() += " mail x" + std::to_string(i) + "@example.org";
+    if (i % 500 == 0) lines.push_back("");
+  }
+  std::string text, expected;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    text += lines[i] + (i + 1 < lines.size() ? "\n" : "");
+    expected += S().Scrub(lines[i]).text + (i + 1 < lines.size() ? "\n" : "");
+  }
+  std::size_t failed = 99;
+  const ScrubResult r = S().ScrubLines(text, &failed);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(failed, 0u);
+  EXPECT_EQ(r.text, expected);
+  EXPECT_TRUE(HasHit(r, "github-pat"));
+  EXPECT_TRUE(HasHit(r, "email"));
+  // Trailing newline and a lone newline.
+  EXPECT_EQ(S().ScrubLines("a\n").text, "a\n");
+  EXPECT_EQ(S().ScrubLines("\n").text, "\n");
+  EXPECT_EQ(S().ScrubLines("").text, "");
+}
+
+TEST(ScrubLines, DecodedNewlineDoesNotAddALine) {
+  const std::string secret = Github(7);
+  const ScrubResult r = S().ScrubLines("a\n" + PercentEncodeAll("x\n" + secret) + "\nb");
+  EXPECT_EQ(std::count(r.text.begin(), r.text.end(), '\n'), 2) << r.text;
+  EXPECT_EQ(r.text.find(secret), std::string::npos);
+}
+
+TEST(Check, CleanTextIsCleanAndAnyFindingIsACandidate) {
+  EXPECT_EQ(S().Check("tool read_file finished in 12ms\nuuid 3f2504e0-4f89-11d3-9a0c-0305e82c3301\n"),
+            Scrubber::Precheck::kClean);
+  EXPECT_EQ(S().Check("ok\nkey " + Aws(3) + "\n"), Scrubber::Precheck::kCandidates);
+  EXPECT_EQ(S().Check("payload " + Base64Encode("token=" + Github(8))), Scrubber::Precheck::kCandidates);
+  EXPECT_EQ(S().Check("bad \xff byte"), Scrubber::Precheck::kCandidates);
+}
+
+}  // namespace
+}  // namespace telguard::redaction
