@@ -201,18 +201,22 @@ FilterResult AllowList::Filter(EventKind kind, const json& record, const KnownNa
   const auto& fields = Fields(kind);
   // Inputs consumed by derived fields (command args) never leave themselves.
   for (const auto& [k, v] : in.items()) {
-    std::string ptr = "/properties";
-    AppendKey(ptr, k, &names);
+    // The pointer is built only for what is stripped (most fields are kept).
+    auto ptr = [&] {
+      std::string p = "/properties";
+      AppendKey(p, k, &names);
+      return p;
+    };
     const FieldSpec* direct = nullptr;
     for (const auto& f : fields) {
       if (f.from.empty() && f.name == k) direct = &f;
     }
     if (direct == nullptr) {
-      out.stripped.push_back(std::move(ptr));
+      out.stripped.push_back(ptr());
       continue;
     }
     if (!CheckClass(*direct, v)) {
-      out.reasons.push_back({std::move(ptr), "class:" + std::string(FieldClassName(direct->cls))});
+      out.reasons.push_back({ptr(), "class:" + std::string(FieldClassName(direct->cls))});
       continue;
     }
     if (direct->cls == FieldClass::kFreeTextList) {

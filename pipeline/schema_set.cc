@@ -71,9 +71,13 @@ struct SchemaSet::Impl {
       // valijson's Validator is cheap to construct; its only state is a regex
       // cache that these schemas never use (no `pattern`).
       valijson::Validator validator(valijson::Validator::kStrongTypes);
-      valijson::ValidationResults results;
       valijson::adapters::NlohmannJsonAdapter adapter(doc);
-      if (validator.validate(schema, adapter, &results)) return reasons;
+      // Without a results object valijson stops at the first violation and
+      // builds no messages: the fast path for valid events. Only an invalid
+      // one is validated again to collect every reason.
+      if (validator.validate(schema, adapter, nullptr)) return reasons;
+      valijson::ValidationResults results;
+      validator.validate(schema, adapter, &results);
       valijson::ValidationResults::Error err;
       while (results.popError(err)) {
         std::string_view keyword = "schema";
