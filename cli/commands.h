@@ -8,6 +8,8 @@ int Check(int argc, char** argv);
 int Inventory(int argc, char** argv);
 int Scrub(int argc, char** argv);
 int Rules(int argc, char** argv);
+int Send(int argc, char** argv);
+int Flush(int argc, char** argv);
 
 }  // namespace telguard::cli
 

@@ -16,6 +16,12 @@ constexpr char kUsage[] =
     "  inventory  [--format md|json]   what can leave the machine, and what never does\n"
     "  scrub      [--input PATH|-]     remove credentials and personal data from text lines\n"
     "  rules      [--format md|json]   list the redaction rules\n"
+    "  send       [--input PATH|-] [--endpoint URL] [--spool DIR] [--debug] [--audit PATH]\n"
+    "             [--local PATH] [--api-key-env NAME|--api-key-file PATH] [--ca-file PATH]\n"
+    "             [--allow-insecure-http] [--deadline-ms N]\n"
+    "             run the pipeline and send each accepted event at once\n"
+    "  flush      --spool DIR [--endpoint URL] [http options as for send]\n"
+    "             deliver what is spooled, in order\n"
     "  help                            this text\n";
 
 struct Command {
@@ -28,6 +34,8 @@ constexpr Command kCommands[] = {
     {"inventory", telguard::cli::Inventory},
     {"scrub", telguard::cli::Scrub},
     {"rules", telguard::cli::Rules},
+    {"send", telguard::cli::Send},
+    {"flush", telguard::cli::Flush},
 };
 
 }  // namespace

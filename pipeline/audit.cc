@@ -26,6 +26,7 @@ std::string AuditRecord::ToJsonLine() const {
   for (const auto& x : redactions) {
     red.push_back({{"rule", x.rule}, {"pointer", x.pointer}, {"count", x.count}});
   }
+  if (!delivery.empty()) j["delivery"] = delivery;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

@@ -42,6 +42,8 @@ struct AuditRecord {
   std::vector<AuditReason> reasons;
   std::vector<std::string> stripped;  // pointers of removed input fields
   std::vector<AuditRedaction> redactions;
+  // Set by the sender: "delivered", "kept" (spooled for later), "dropped".
+  std::string delivery;
 
   // One line of JSON (no trailing newline).
   std::string ToJsonLine() const;

@@ -2,6 +2,9 @@
 // scrub, rules, inventory (and README agreeing with it), exit codes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/test_util.h"
@@ -153,6 +156,92 @@ TEST(Inventory, ReadmeWhatIsCollectedIsTheGeneratedInventory) {
   const json j = json::parse(RunProcess({kBin, "inventory", "--format", "json"}, "").out);
   EXPECT_EQ(j["events"].size(), 5u);
   EXPECT_FALSE(j["never_collected"].empty());
+}
+
+}  // namespace
+}  // namespace telguard
+
+#include "tests/test_server.h"
+
+namespace telguard {
+namespace {
+
+std::string TempDirPath() {
+  char t[] = "/tmp/telguard-cli-XXXXXX";
+  return mkdtemp(t);
+}
+
+// send + flush deliver every accepted event exactly once across an outage
+// (503s), a hanging endpoint and a 429 window.
+TEST(SendFlush, EveryEventExactlyOnceAcrossOutageHangAnd429) {
+  enum Mode { kDown503, kHang, kTooMany, kUp };
+  std::atomic<int> mode{kDown503};
+  testing::HttpServer server([&](const httplib::Request&, httplib::Response& res, int) {
+    switch (mode.load()) {
+      case kDown503: res.status = 503; break;
+      case kHang: std::this_thread::sleep_for(std::chrono::milliseconds(600)); res.status = 200; break;
+      case kTooMany: res.status = 429; res.set_header("Retry-After", "1"); break;
+      default: res.status = 200;
+    }
+  });
+  const std::string dir = TempDirPath();
+  const std::vector<std::string> base = {kBin, "send", "--endpoint", server.url(), "--spool", dir + "/spool",
+                                         "--deadline-ms", "150"};
+  auto line = [](int i) {
+    return json({{"event", "tool"}, {"event_timestamp", 1}, {"source", "agentcli"},
+                 {"properties", {{"action", "call"}, {"session_id", "s" + std::to_string(i)}, {"agent_name", "root"},
+                                 {"tool_name", "shell"}, {"duration_ms", 5}, {"is_success", true}}}})
+               .dump() + "\n";
+  };
+  std::string batch1, batch2, batch3;
+  for (int i = 0; i < 4; ++i) batch1 += line(i);
+  for (int i = 4; i < 8; ++i) batch2 += line(i);
+  for (int i = 8; i < 12; ++i) batch3 += line(i);
+
+  auto r = RunProcess(base, batch1);  // 503s: all spooled
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("0 delivered, 4 spooled"), std::string::npos) << r.err;
+  mode = kHang;
+  r = RunProcess(base, batch2);  // answers after the deadline: spooled
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("0 delivered, 4 spooled"), std::string::npos) << r.err;
+  mode = kTooMany;
+  r = RunProcess(base, batch3);  // 429: spooled, window open
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("0 delivered, 4 spooled"), std::string::npos) << r.err;
+  mode = kUp;
+  r = RunProcess({kBin, "flush", "--spool", dir + "/spool", "--endpoint", server.url()}, "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("12 delivered, 0 dropped, 0 remaining"), std::string::npos) << r.err;
+
+  // Each session id arrived exactly once among the 2xx answers. The hanging
+  // phase's requests reached the server but were answered too late, so the
+  // server saw them (the client could not know): a receiver dedupes on a
+  // request id for at-least-once; telguard's spool never sends an
+  // acknowledged body twice.
+  std::map<std::string, int> ok;
+  const auto rec = server.recorded();
+  for (std::size_t i = rec.size() - 12; i < rec.size(); ++i) {
+    ok[json::parse(rec[i].body)["records"][0]["properties"]["session_id"]]++;
+  }
+  EXPECT_EQ(ok.size(), 12u);
+  for (const auto& [id, n] : ok) EXPECT_EQ(n, 1) << id;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SendFlush, UsageAndConfigurationErrors) {
+  EXPECT_EQ(RunProcess({kBin, "send"}, "", {"TELGUARD_ENDPOINT="}).exit_code, 2);  // no endpoint
+  EXPECT_EQ(RunProcess({kBin, "send", "--endpoint", "http://example.org/x"}, "").exit_code, 2);  // plain http
+  EXPECT_EQ(RunProcess({kBin, "flush"}, "").exit_code, 2);  // --spool required
+}
+
+TEST(SendFlush, DroppedBySenderExitsThree) {
+  testing::HttpServer server([](const httplib::Request&, httplib::Response& res, int) { res.status = 400; });
+  const std::string dir = TempDirPath();
+  auto r = RunProcess({kBin, "send", "--endpoint", server.url(), "--spool", dir}, Tool("x") + "\n");
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("not delivered: http 400"), std::string::npos) << r.err;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
