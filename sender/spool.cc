@@ -105,38 +105,37 @@ std::unique_ptr<Spool> Spool::Open(const std::string& dir, const SpoolOptions& o
     }
     ::closedir(d);
   }
+  std::lock_guard<std::mutex> lock(s->mu_);
+  s->RefreshLocked();
   return s;
 }
 
-std::vector<std::string> Spool::ListLocked() const {
-  std::vector<std::string> names;
+void Spool::RefreshLocked() {
+  index_.clear();
+  index_bytes_ = 0;
   if (DIR* d = ::opendir(dir_.c_str())) {
     while (dirent* e = ::readdir(d)) {
-      std::string n = e->d_name;
-      if (IsBodyName(n)) names.push_back(std::move(n));
+      const std::string n = e->d_name;
+      if (!IsBodyName(n)) continue;
+      struct stat st {};
+      if (::stat((dir_ + "/" + n).c_str(), &st) != 0) continue;
+      const std::uint64_t seq = std::stoull(n.substr(0, kNameDigits));
+      index_[seq] = static_cast<std::size_t>(st.st_size);
+      index_bytes_ += static_cast<std::size_t>(st.st_size);
+      last_seq_ = std::max(last_seq_, seq);
     }
     ::closedir(d);
   }
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 void Spool::EnforceBoundLocked(std::size_t incoming) {
-  auto names = ListLocked();
-  std::size_t bytes = incoming;
-  std::vector<std::pair<std::string, std::size_t>> sized;
-  for (const auto& n : names) {
-    struct stat st {};
-    const std::size_t sz = ::stat((dir_ + "/" + n).c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
-    sized.emplace_back(n, sz);
-    bytes += sz;
-  }
-  std::size_t count = sized.size() + 1;
-  for (const auto& [n, sz] : sized) {
-    if (count <= options_.max_files && bytes <= options_.max_bytes) break;
-    if (::unlink((dir_ + "/" + n).c_str()) == 0) ++overflow_dropped_;
-    --count;
-    bytes -= sz;
+  while (!index_.empty() &&
+         (index_.size() + 1 > options_.max_files || index_bytes_ + incoming > options_.max_bytes)) {
+    const auto oldest = index_.begin();
+    const int rc = ::unlink((dir_ + "/" + SeqName(oldest->first)).c_str());
+    if (rc == 0) ++overflow_dropped_;  // ENOENT: another process delivered it
+    index_bytes_ -= oldest->second;
+    index_.erase(oldest);
   }
 }
 
@@ -157,17 +156,20 @@ bool Spool::Append(std::string_view body, std::string* error) {
     *error = "cannot write to the spool: short write";
     return false;
   }
-  // Claim the next sequence number; link() fails if another process took it.
-  auto names = ListLocked();
-  std::uint64_t seq = names.empty() ? 1 : std::stoull(names.back().substr(0, kNameDigits)) + 1;
-  for (int attempt = 0; attempt < 1000; ++attempt, ++seq) {
-    const std::string final_path = dir_ + "/" + SeqName(seq);
-    if (::link(tmp.c_str(), final_path.c_str()) == 0) {
+  // Claim the next sequence number; link() fails if another process took it,
+  // and then the index is refreshed from the directory.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::uint64_t seq = std::max(last_seq_, index_.empty() ? 0 : index_.rbegin()->first) + 1;
+    if (::link(tmp.c_str(), (dir_ + "/" + SeqName(seq)).c_str()) == 0) {
       ::unlink(tmp.c_str());
       if (options_.fsync) SyncDir(dir_);
+      index_[seq] = body.size();
+      index_bytes_ += body.size();
+      last_seq_ = seq;
       return true;
     }
     if (errno != EEXIST) break;
+    RefreshLocked();
   }
   ::unlink(tmp.c_str());
   *error = std::string("cannot name a spool file: ") + std::strerror(errno);
@@ -176,38 +178,41 @@ bool Spool::Append(std::string_view body, std::string* error) {
 
 FlushStats Spool::Flush(const std::function<SendResult(std::string_view)>& send) {
   FlushStats stats;
-  std::unique_lock<std::mutex> lock(mu_);
-  for (const auto& n : ListLocked()) {
-    const std::string path = dir_ + "/" + n;
+  std::lock_guard<std::mutex> lock(mu_);
+  RefreshLocked();
+  std::vector<std::uint64_t> seqs;
+  for (const auto& [seq, size] : index_) seqs.push_back(seq);
+  for (const std::uint64_t seq : seqs) {
+    const std::string name = SeqName(seq);
+    const std::string path = dir_ + "/" + name;
     // Claim the file, so a concurrent flush in another process cannot send
     // it twice: only one rename of the name succeeds.
-    const std::string claimed = dir_ + "/.claim-" + n;
-    if (::rename(path.c_str(), claimed.c_str()) != 0) continue;
-    auto body = ReadAll(claimed);
-    if (!body) {
-      ::unlink(claimed.c_str());
+    const std::string claimed = dir_ + "/.claim-" + name;
+    const std::size_t bytes = index_[seq];
+    if (::rename(path.c_str(), claimed.c_str()) != 0) {
+      index_.erase(seq);
+      index_bytes_ -= bytes;
       continue;
     }
-    const SendResult r = send(*body);
-    if (r.delivery == Delivery::kDelivered) {
-      ::unlink(claimed.c_str());
-      ++stats.delivered;
-    } else if (r.delivery == Delivery::kDropped) {
-      ::unlink(claimed.c_str());
-      ++stats.dropped;
-    } else {
+    auto body = ReadAll(claimed);
+    const SendResult r = body ? send(*body) : SendResult{Delivery::kDropped, "unreadable", 0};
+    if (r.delivery == Delivery::kKept) {
       ::rename(claimed.c_str(), path.c_str());  // back in its place, in order
       stats.stopped_because = r.reason;
       break;
     }
+    ::unlink(claimed.c_str());
+    index_.erase(seq);
+    index_bytes_ -= bytes;
+    ++(r.delivery == Delivery::kDelivered ? stats.delivered : stats.dropped);
   }
-  stats.remaining = ListLocked().size();
+  stats.remaining = index_.size();
   return stats;
 }
 
 std::size_t Spool::size() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return ListLocked().size();
+  return index_.size();
 }
 
 std::uint64_t Spool::overflow_dropped() const {

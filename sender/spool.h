@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -56,7 +57,7 @@ class Spool {
   // Bodies the endpoint drops for good are removed and counted.
   FlushStats Flush(const std::function<SendResult(std::string_view)>& send);
 
-  std::size_t size() const;  // bodies waiting
+  std::size_t size() const;  // bodies waiting (as of this process's last look)
   bool empty() const { return size() == 0; }
   // Bodies dropped because the spool was full, since Open().
   std::uint64_t overflow_dropped() const;
@@ -64,13 +65,20 @@ class Spool {
 
  private:
   Spool(std::string dir, SpoolOptions options) : dir_(std::move(dir)), options_(options) {}
-  std::vector<std::string> ListLocked() const;
+  // Rebuilds the in-memory index from the directory (other processes may
+  // have added or taken bodies).
+  void RefreshLocked();
   void EnforceBoundLocked(std::size_t incoming);
 
   std::string dir_;
   SpoolOptions options_;
   mutable std::mutex mu_;
   std::uint64_t overflow_dropped_ = 0;
+  // seq -> size in bytes, for the bodies this process knows about; kept in
+  // memory so an Append costs no directory scan.
+  std::map<std::uint64_t, std::size_t> index_;
+  std::size_t index_bytes_ = 0;
+  std::uint64_t last_seq_ = 0;
 };
 
 }  // namespace telguard::sender
