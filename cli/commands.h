@@ -10,6 +10,8 @@ int Scrub(int argc, char** argv);
 int Rules(int argc, char** argv);
 int Send(int argc, char** argv);
 int Flush(int argc, char** argv);
+int Consent(int argc, char** argv);
+int Status(int argc, char** argv);
 
 }  // namespace telguard::cli
 

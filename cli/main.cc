@@ -22,6 +22,8 @@ constexpr char kUsage[] =
     "             run the pipeline and send each accepted event at once\n"
     "  flush      --spool DIR [--endpoint URL] [http options as for send]\n"
     "             deliver what is spooled, in order\n"
+    "  consent    on|off|reset-id      remember the choice; replace (or remove) the install id\n"
+    "  status                          is telemetry on, and what decided it\n"
     "  help                            this text\n";
 
 struct Command {
@@ -36,6 +38,8 @@ constexpr Command kCommands[] = {
     {"rules", telguard::cli::Rules},
     {"send", telguard::cli::Send},
     {"flush", telguard::cli::Flush},
+    {"consent", telguard::cli::Consent},
+    {"status", telguard::cli::Status},
 };
 
 }  // namespace

@@ -1,4 +1,6 @@
 // telguard send / flush: the drop-in sender an agent tool can pipe to.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +10,8 @@
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/run_lines.h"
+#include "client/consent.h"
+#include "client/local_files.h"
 #include "sender/http_sender.h"
 #include "sender/sinks.h"
 #include "sender/spool.h"
@@ -83,6 +87,24 @@ int Send(int argc, char** argv) {
                  "[--ca-file PATH] [--allow-insecure-http] [--deadline-ms N]\n",
                  args ? "unexpected argument" : err.c_str());
     return kExitUsage;
+  }
+  // Same rules as the library: off means no network, no files; the run that
+  // shows the first-run notice sends nothing. The input is still read to the
+  // end, so a tool piping to us never sees a broken pipe.
+  const std::string config_dir = ConfigDir();
+  const ConsentDecision consent = DecideConsent(config_dir);
+  const Notice notice = consent.enabled ? ShowNoticeOnce(config_dir, stderr) : Notice::kHidden;
+  if (!consent.enabled || notice == Notice::kShownNow || notice == Notice::kFailed) {
+    InputSource in;
+    if (!OpenInput(args->Get("input").value_or("-"), &in)) {
+      char buf[65536];
+      while (::read(in.fd, buf, sizeof buf) > 0) {
+      }
+    }
+    std::fprintf(stderr, "telguard send: nothing sent: %s\n",
+                 !consent.enabled ? ("telemetry is off (" + consent.source + ")").c_str()
+                                  : "first run: the notice was shown, telemetry starts next run");
+    return kExitOk;
   }
   auto pipeline = Pipeline::Create({}, &err);
   if (!pipeline) {

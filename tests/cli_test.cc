@@ -171,6 +171,13 @@ std::string TempDirPath() {
   return mkdtemp(t);
 }
 
+// A private config dir with the notice already acknowledged, so `send` runs
+// as it does after the first run; never the real home directory.
+std::vector<std::string> SendEnv(const std::string& dir) {
+  return {"XDG_CONFIG_HOME=" + dir + "/config", "XDG_STATE_HOME=" + dir + "/state", "TELGUARD_HIDE_NOTICE=1",
+          "TELEMETRY_ENABLED=", "DO_NOT_TRACK="};
+}
+
 // send + flush deliver every accepted event exactly once across an outage
 // (503s), a hanging endpoint and a 429 window.
 TEST(SendFlush, EveryEventExactlyOnceAcrossOutageHangAnd429) {
@@ -198,19 +205,20 @@ TEST(SendFlush, EveryEventExactlyOnceAcrossOutageHangAnd429) {
   for (int i = 4; i < 8; ++i) batch2 += line(i);
   for (int i = 8; i < 12; ++i) batch3 += line(i);
 
-  auto r = RunProcess(base, batch1);  // 503s: all spooled
+  const auto env = SendEnv(dir);
+  auto r = RunProcess(base, batch1, env);  // 503s: all spooled
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("0 delivered, 4 spooled"), std::string::npos) << r.err;
   mode = kHang;
-  r = RunProcess(base, batch2);  // answers after the deadline: spooled
+  r = RunProcess(base, batch2, env);  // answers after the deadline: spooled
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("0 delivered, 4 spooled"), std::string::npos) << r.err;
   mode = kTooMany;
-  r = RunProcess(base, batch3);  // 429: spooled, window open
+  r = RunProcess(base, batch3, env);  // 429: spooled, window open
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("0 delivered, 4 spooled"), std::string::npos) << r.err;
   mode = kUp;
-  r = RunProcess({kBin, "flush", "--spool", dir + "/spool", "--endpoint", server.url()}, "");
+  r = RunProcess({kBin, "flush", "--spool", dir + "/spool", "--endpoint", server.url()}, "", env);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("12 delivered, 0 dropped, 0 remaining"), std::string::npos) << r.err;
 
@@ -230,15 +238,20 @@ TEST(SendFlush, EveryEventExactlyOnceAcrossOutageHangAnd429) {
 }
 
 TEST(SendFlush, UsageAndConfigurationErrors) {
-  EXPECT_EQ(RunProcess({kBin, "send"}, "", {"TELGUARD_ENDPOINT="}).exit_code, 2);  // no endpoint
-  EXPECT_EQ(RunProcess({kBin, "send", "--endpoint", "http://example.org/x"}, "").exit_code, 2);  // plain http
-  EXPECT_EQ(RunProcess({kBin, "flush"}, "").exit_code, 2);  // --spool required
+  const std::string dir = TempDirPath();
+  auto env = SendEnv(dir);
+  env.push_back("TELGUARD_ENDPOINT=");
+  EXPECT_EQ(RunProcess({kBin, "send"}, "", env).exit_code, 2);  // no endpoint
+  EXPECT_EQ(RunProcess({kBin, "send", "--endpoint", "http://example.org/x"}, "", env).exit_code, 2);  // plain http
+  EXPECT_EQ(RunProcess({kBin, "flush"}, "", env).exit_code, 2);  // --spool required
+  std::filesystem::remove_all(dir);
 }
 
 TEST(SendFlush, DroppedBySenderExitsThree) {
   testing::HttpServer server([](const httplib::Request&, httplib::Response& res, int) { res.status = 400; });
   const std::string dir = TempDirPath();
-  auto r = RunProcess({kBin, "send", "--endpoint", server.url(), "--spool", dir}, Tool("x") + "\n");
+  auto r = RunProcess({kBin, "send", "--endpoint", server.url(), "--spool", dir + "/spool"}, Tool("x") + "\n",
+                      SendEnv(dir));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("not delivered: http 400"), std::string::npos) << r.err;
   std::filesystem::remove_all(dir);

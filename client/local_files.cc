@@ -1,0 +1,161 @@
+#include "client/local_files.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "client/consent.h"
+
+namespace telguard {
+namespace {
+
+std::string TempName(const std::string& path) {
+  return path + ".tmp-" + std::to_string(::getpid()) + "-" + NewUuidV4().substr(0, 8);
+}
+
+bool WriteTemp(const std::string& tmp, const std::string& content, std::string* error) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *error = "cannot write " + tmp + ": " + std::strerror(errno);
+    return false;
+  }
+  const bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    *error = "cannot write " + tmp;
+  }
+  return ok;
+}
+
+}  // namespace
+
+const char kNoticeText[] =
+    "telguard: this tool collects anonymous usage telemetry.\n"
+    "  Collected: command names and whether they succeeded, allow-listed option names\n"
+    "  (never their values), agent, tool and model names, tool call durations, token\n"
+    "  counts and estimated cost, session durations and error counts, scrubbed error\n"
+    "  messages, a random install id, the tool's version and the OS family.\n"
+    "  Never collected: your prompts or any command argument, agent responses, file\n"
+    "  contents or paths you give, API keys or credentials, personal data.\n"
+    "  Turn it off: TELEMETRY_ENABLED=false (or DO_NOT_TRACK=1), or `telguard consent off`.\n"
+    "  Nothing is sent in this run; telemetry starts with the next one.\n";
+
+bool MakePrivateDir(const std::string& dir, std::string* error) {
+  for (std::size_t i = 1; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      const std::string part = dir.substr(0, i);
+      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+        *error = "cannot create " + part + ": " + std::strerror(errno);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+bool WriteFileAtomic(const std::string& path, const std::string& content, std::string* error) {
+  const std::string tmp = TempName(path);
+  if (!WriteTemp(tmp, content, error)) return false;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    *error = "cannot write " + path + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool CreateFileOnce(const std::string& path, const std::string& content, std::string* error) {
+  const std::string tmp = TempName(path);
+  if (!WriteTemp(tmp, content, error)) return false;
+  const bool created = ::link(tmp.c_str(), path.c_str()) == 0;
+  const int link_errno = errno;
+  ::unlink(tmp.c_str());
+  if (!created && link_errno != EEXIST) *error = "cannot create " + path + ": " + std::strerror(link_errno);
+  return created;
+}
+
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[256];
+  const ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  if (n < 0) return std::nullopt;
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string NewUuidV4() {
+  unsigned char b[16];
+  std::size_t got = 0;
+  while (got < sizeof b) {
+    const ssize_t n = ::getrandom(b + got, sizeof b - got, 0);
+    if (n > 0) got += static_cast<std::size_t>(n);
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
+    s.push_back(hex[b[i] >> 4]);
+    s.push_back(hex[b[i] & 15]);
+  }
+  return s;
+}
+
+std::optional<std::string> LoadOrCreateInstallId(const std::string& config_dir, std::string* error) {
+  if (config_dir.empty()) {
+    *error = "no config directory";
+    return std::nullopt;
+  }
+  const std::string path = config_dir + "/id";
+  auto existing = [&]() -> std::optional<std::string> {
+    auto c = ReadSmallFile(path);
+    if (!c || c->size() < 36) return std::nullopt;
+    return c->substr(0, 36);
+  };
+  if (auto id = existing()) return id;
+  if (!MakePrivateDir(config_dir, error)) return std::nullopt;
+  const std::string id = NewUuidV4();
+  if (CreateFileOnce(path, id + "\n", error)) return id;
+  return existing();  // another process created it first
+}
+
+std::optional<std::string> ResetInstallId(const std::string& config_dir, bool create, std::string* error) {
+  const std::string path = config_dir + "/id";
+  if (!create) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      *error = "cannot remove " + path + ": " + std::strerror(errno);
+      return std::nullopt;
+    }
+    return std::string();
+  }
+  if (!MakePrivateDir(config_dir, error)) return std::nullopt;
+  const std::string id = NewUuidV4();
+  if (!WriteFileAtomic(path, id + "\n", error)) return std::nullopt;
+  return id;
+}
+
+Notice ShowNoticeOnce(const std::string& config_dir, std::FILE* out) {
+  if (ParseSwitch(std::getenv("TELGUARD_HIDE_NOTICE")) == true) return Notice::kHidden;
+  std::string error;
+  if (config_dir.empty() || !MakePrivateDir(config_dir, &error)) return Notice::kFailed;
+  const std::string marker = config_dir + "/notice-shown";
+  // Whoever creates the marker shows the notice: once per user, across
+  // processes running at the same time.
+  if (!CreateFileOnce(marker, "1\n", &error)) {
+    return error.empty() ? Notice::kShownBefore : Notice::kFailed;
+  }
+  std::fputs(kNoticeText, out);
+  std::fflush(out);
+  return Notice::kShownNow;
+}
+
+}  // namespace telguard

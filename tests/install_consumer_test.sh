@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs telguard into a temporary prefix, then builds and runs the
+# examples against the installed package: the C and C++ programs with
+# pkg-config (shared, and the C one statically), both with find_package, and
+# the Python ctypes example. Each must deliver its events to a receiver on
+# 127.0.0.1.
+# usage: install_consumer_test.sh BUILD_DIR SOURCE_DIR RECEIVER_BIN
+set -euo pipefail
+build=$1 src=$2 receiver=$3
+work=$(mktemp -d /tmp/telguard-install-XXXXXX)
+cleanup() { [ -n "${rpid:-}" ] && kill "$rpid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+prefix=$work/prefix
+libdir=$(dirname "$(find "$prefix" -name telguard.pc)")/..
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+export LD_LIBRARY_PATH=$libdir
+
+"$receiver" "$work/port" "$work/bodies" &
+rpid=$!
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+export TELGUARD_ENDPOINT="http://127.0.0.1:$(cat "$work/port")/v1/events"
+export HOME=$work/home XDG_CONFIG_HOME= XDG_STATE_HOME= TELGUARD_HIDE_NOTICE=1
+unset TELEMETRY_ENABLED DO_NOT_TRACK TELGUARD_SPOOL || true
+mkdir -p "$HOME"
+
+expect_events() {  # expect_events NAME MIN_LINES
+  local n
+  n=$(wc -l < "$work/bodies" 2>/dev/null || echo 0)
+  if [ "$n" -lt "$2" ]; then echo "FAIL: $1 delivered $n events, expected >= $2"; exit 1; fi
+  # What the examples planted in arguments and errors never arrives.
+  if grep -q -e "summarise the open" -e "flaky test" -e "alice" -e "agent.yaml" "$work/bodies"; then
+    echo "FAIL: $1: a prompt, path or user name reached the receiver"; exit 1
+  fi
+  echo "ok: $1 delivered $n events"
+  : > "$work/bodies"
+}
+
+cc "$src/examples/c/session.c" $(pkg-config --cflags --libs telguard) -o "$work/c_shared"
+"$work/c_shared"
+expect_events "C (pkg-config, shared)" 5
+
+c++ -std=c++17 "$src/examples/cpp/session.cc" $(pkg-config --cflags --libs telguard) -o "$work/cpp_shared"
+"$work/cpp_shared"
+expect_events "C++ (pkg-config, shared)" 8
+
+cc "$src/examples/c/session.c" $(pkg-config --cflags telguard) "$libdir/libtelguard.a" \
+  $(pkg-config --libs-only-l --static telguard | sed 's/-ltelguard//') -lm -o "$work/c_static"
+"$work/c_static"
+expect_events "C (static)" 5
+
+cmake -S "$src/examples" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/consumer" >/dev/null
+"$work/consumer/c_session"
+"$work/consumer/cpp_session"
+expect_events "find_package(telguard) consumers" 13
+
+if command -v python3 >/dev/null; then
+  TELGUARD_LIBRARY=$libdir/libtelguard.so python3 "$src/examples/python/session.py"
+  expect_events "Python ctypes" 4
+fi
+
+echo "all consumers built against the installed package and delivered their events"
