@@ -184,7 +184,7 @@ FilterResult AllowList::Filter(EventKind kind, const json& record, const KnownNa
     if (k == "properties") continue;
     std::string ptr;
     AppendKey(ptr, k, &names);
-    auto spec = std::find_if(envelope_.begin(), envelope_.end(), [&](const FieldSpec& f) { return f.name == k; });
+    auto spec = std::find_if(envelope_.begin(), envelope_.end(), [&, &key = k](const FieldSpec& f) { return f.name == key; });
     if (spec == envelope_.end()) {
       out.stripped.push_back(std::move(ptr));
     } else if (!CheckClass(*spec, v)) {
@@ -202,9 +202,10 @@ FilterResult AllowList::Filter(EventKind kind, const json& record, const KnownNa
   // Inputs consumed by derived fields (command args) never leave themselves.
   for (const auto& [k, v] : in.items()) {
     // The pointer is built only for what is stripped (most fields are kept).
+    const std::string& key = k;  // (clang 14 cannot capture a structured binding)
     auto ptr = [&] {
       std::string p = "/properties";
-      AppendKey(p, k, &names);
+      AppendKey(p, key, &names);
       return p;
     };
     const FieldSpec* direct = nullptr;

@@ -224,7 +224,7 @@ constexpr Rule kRules[] = {
      R"(((?i:lsv2_(?:pt|sk)_)[a-f0-9]{32}_[a-f0-9]{10})\b)", "", Validator::kNone, "lsv2_pt_{x:32}_{x:10}"},
     // ---- Generic formats -----------------------------------------------------
     {"jwt", "credential", "JSON Web Token (three base64url parts, eyJ...)",
-     R"(\b(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}))" TG_END, "", Validator::kNone,
+     R"(\b((?i:eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}))" TG_END, "", Validator::kNone,
      "eyJ{u:20}.eyJ{u:40}.{u:43}"},
     {"private-key-pem", "credential", "PEM private key block (BEGIN ... PRIVATE KEY), also when cut short",
      R"((-----BEGIN[ A-Z0-9]{0,32}PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END[ A-Z0-9]{0,32}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*)))",
@@ -253,7 +253,7 @@ constexpr Rule kRules[] = {
      R"re((?i:[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|secret[_-]?key|client[_-]?secret|credentials?|auth))["']?\s*(?::=|=>|=|:)\s*(?:"([^"\\]{1,512})"|'([^'\\]{1,512})'|([^\s"',;&}\]]{1,512})))re",
      "", Validator::kNone, "DB_PASSWORD={an:16}"},
     {"high-entropy-near-secret-name", "credential", "High-entropy run (>= 3.5 bits/char, letters and digits, not hex) shortly after a word that says secret",
-     R"((?i:secret|token|password|passwd|api[ _-]?key|credential)s?\b[\x20-\x5A\x5C-\x7E]{0,24}?([A-Za-z0-9+/_=.-]{20,}))",
+     R"((?i:secret|token|password|passwd|api[ _-]?key|credential)s?\b[\x20-\x5A\x5C\x5E-\x7E]{0,24}?([A-Za-z0-9+/_=.-]{20,}))",
      "", Validator::kEntropy,
      "the api key is now {an:32}"},
     // ---- Personal data ---------------------------------------------------------
@@ -281,7 +281,7 @@ constexpr Rule kRules[] = {
     {"us-ssn", "ssn", "US social security number (valid area, group and serial)",
      R"(\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b)", "", Validator::kSsn, "<ssn>"},
     {"home-directory-user", "home-path", "User name in a home-directory path (/home/u, /Users/u, C:\\Users\\u); the rest of the path stays",
-     R"((?:/home/|/Users/|\b[A-Za-z]:(?:\\{1,2}|/)Users(?:\\{1,2}|/))([^/\\\s"':*?<>|\[]{1,64}))", "",
+     R"((?i:/home/|/Users/|\b[A-Za-z]:(?:\\{1,2}|/)Users(?:\\{1,2}|/))([^/\\\s"':*?<>|\[]{1,64}))", "",
      Validator::kNone, "/home/{a:8}/src/app/main.go"},
 };
 

@@ -158,6 +158,13 @@ std::string MakeSample(const Rule& rule, const RandomSource& rnd,
   } else {
     std::vector<std::string> parts;
     s = Expand(rule.sample, rnd, 0, &parts);
+    // A generic-secret sample must look generated (the rule's validator).
+    for (int i = 0; i < 64 && rule.validator == Validator::kEntropy && !parts.empty() &&
+                    !RunValidator(rule.validator, parts.back());
+         ++i) {
+      parts.clear();
+      s = Expand(rule.sample, rnd, 0, &parts);
+    }
     if (rule.validator == Validator::kGithubCrc32) {
       const std::string sum = GithubChecksum(std::string_view(s).substr(s.find('_') + 1));
       s += sum;

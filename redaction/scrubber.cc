@@ -22,10 +22,10 @@ constexpr int kMaxDepth = 2;
 // set's single pass.
 constexpr std::string_view kPercentMarker = R"(%[0-9A-Fa-f]{2})";
 constexpr std::string_view kEscapeMarker = R"(\\u[0-9A-Fa-f]{4}|\\/)";
-constexpr std::string_view kBase64Run = R"([A-Za-z0-9+/_-]{24,}={0,2})";
+constexpr std::string_view kBase64Run = R"([A-Za-z0-9+/_-]{14,}={0,2})";
 
 constexpr int kBase64MarkerIndex = -3;
-constexpr std::size_t kMinBase64Run = 24;
+constexpr std::size_t kMinBase64Run = 14;  // 10 bytes of plain text
 
 bool IsBase64Char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||

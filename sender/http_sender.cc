@@ -43,18 +43,7 @@ std::size_t OnBody(char*, std::size_t size, std::size_t n, void* user) {
 
 std::size_t OnHeader(char* data, std::size_t size, std::size_t n, void* user) {
   auto* x = static_cast<Exchange*>(user);
-  const std::string_view line(data, size * n);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    bool match = true;
-    for (std::size_t i = 0; i < kName.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(line[i])) != kName[i]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) x->retry_after = std::string(line.substr(kName.size(), 128));
-  }
+  if (auto v = RetryAfterFromHeaderLine(std::string_view(data, size * n))) x->retry_after = std::move(*v);
   return size * n;
 }
 

@@ -16,6 +16,15 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
+std::optional<std::string> RetryAfterFromHeaderLine(std::string_view line) {
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() < kName.size()) return std::nullopt;
+  for (std::size_t i = 0; i < kName.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(line[i])) != kName[i]) return std::nullopt;
+  }
+  return std::string(line.substr(kName.size(), 128));
+}
+
 std::chrono::seconds ParseRetryAfter(std::string_view value, std::int64_t now, std::chrono::seconds cap) {
   const auto clamp = [&](std::int64_t s) {
     return std::chrono::seconds(std::clamp<std::int64_t>(s, 0, cap.count()));

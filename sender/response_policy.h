@@ -14,6 +14,7 @@
 #define TELGUARD_SENDER_RESPONSE_POLICY_H_
 
 #include <chrono>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,6 +38,10 @@ inline constexpr std::chrono::seconds kDefaultRetryAfter{60};
 // Unix time in seconds (for HTTP-date values). `cap` bounds any backoff.
 Decision Classify(int status, std::string_view retry_after, std::int64_t now,
                   std::chrono::seconds cap);
+
+// The value of a "Retry-After:" header line (any case), or nullopt when the
+// line is another header. At most 128 bytes of the value are kept.
+std::optional<std::string> RetryAfterFromHeaderLine(std::string_view line);
 
 // Parses a Retry-After value: delta-seconds or an HTTP date. Returns the
 // wait, clamped to [0, cap]; kDefaultRetryAfter (clamped) when unparseable.
