@@ -23,13 +23,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Arbitrary bytes, then a separator, a planted secret, a separator.
     const std::string noise = fdp.ConsumeRandomLengthString(200);
     text += noise;
-    background += noise + "\n";
+    background += noise;
     if (fdp.ConsumeBool()) {
       const int rule = fdp.ConsumeIntegralInRange<int>(0, static_cast<int>(rules.size()) - 1);
       auto enc = static_cast<telguard::fuzz::Encoding>(
           fdp.ConsumeIntegralInRange<int>(0, static_cast<int>(telguard::fuzz::Encoding::kCount) - 1));
       canaries.push_back(telguard::fuzz::MakeCanary(rule, enc, rng));
       text += " " + canaries.back().planted + " ";
+      background += "  ";  // the text exactly, without the canary
     }
   }
   const std::string tail = fdp.ConsumeRemainingBytesAsString();
@@ -37,6 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   background += tail;
 
   const auto& s = telguard::redaction::Scrubber::Default();
+  // What the scrubber makes of the arbitrary text alone (decoding it, say)
+  // is background too: windows found there are the fuzzer's, not a leak.
+  if (auto b = s.Scrub(background); b.ok) background += "\n" + b.text;
   const auto once = s.Scrub(text);
   if (!once.ok) return 0;  // fail closed: nothing to check
   std::string which;

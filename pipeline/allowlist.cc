@@ -6,6 +6,8 @@
 
 #include <re2/re2.h>
 
+#include "redaction/text_codec.h"
+
 namespace telguard {
 namespace {
 
@@ -38,6 +40,21 @@ const RE2& IdRe() {
   static const RE2 re(R"([A-Za-z0-9][A-Za-z0-9_-]{0,63})");
   return re;
 }
+// Base64 of text (a prompt, say) fits the id and identifier alphabets; real
+// ids do not decode to words. A value that decodes to printable text with a
+// space is encoded text, not an id.
+bool LooksLikeEncodedText(const std::string& v) {
+  if (v.size() < 12) return false;
+  const auto decoded = redaction::Base64Decode(v);
+  if (!decoded || decoded->size() < 8) return false;
+  std::size_t printable = 0, spaces = 0;
+  for (unsigned char c : *decoded) {
+    printable += c >= 0x20 && c < 0x7f;
+    spaces += c == ' ';
+  }
+  return spaces > 0 && printable * 10 >= decoded->size() * 9;
+}
+
 const RE2& UuidRe() {
   static const RE2 re(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
   return re;
@@ -154,9 +171,11 @@ bool AllowList::CheckClass(const FieldSpec& spec, const json& v) const {
     case FieldClass::kIdentifier:
       return v.is_string() && !v.get_ref<const std::string&>().empty() &&
              v.get_ref<const std::string&>().size() <= spec.max_length &&
-             RE2::FullMatch(v.get_ref<const std::string&>(), IdentifierRe());
+             RE2::FullMatch(v.get_ref<const std::string&>(), IdentifierRe()) &&
+             !LooksLikeEncodedText(v.get_ref<const std::string&>());
     case FieldClass::kId:
-      return v.is_string() && RE2::FullMatch(v.get_ref<const std::string&>(), IdRe());
+      return v.is_string() && RE2::FullMatch(v.get_ref<const std::string&>(), IdRe()) &&
+             !LooksLikeEncodedText(v.get_ref<const std::string&>());
     case FieldClass::kUuid:
       return v.is_string() && RE2::FullMatch(v.get_ref<const std::string&>(), UuidRe());
     case FieldClass::kEnum:

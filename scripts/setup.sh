@@ -41,11 +41,17 @@ install_deps() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-build() {  # build <dir> [cmake args...]
+build() {  # build <dir> [cmake -D args...] [--target t...]
   local dir=$1
   shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs"
+  local defs=() targets=()
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --target ]; then shift; targets=(--target "$@"); break; fi
+    defs+=("$1")
+    shift
+  done
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "${defs[@]}" >/dev/null
+  cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
 install_deps
@@ -60,7 +66,29 @@ fi
 
 # test
 start=$(date +%s)
-echo "== release build and test suite =="
-build build
+stage() { echo "== $1 ($(( $(date +%s) - start ))s) =="; }
+
+stage "release build and the whole test suite"
+build build -DTELGUARD_BUILD_BENCH=ON
 (cd build && ctest -j "$jobs" --output-on-failure --timeout 600)
-echo "== done in $(( $(date +%s) - start ))s =="
+
+stage "ASan+UBSan build and the test suite under it"
+# The install-consumer test links uninstrumented programs against the
+# library; it runs in the release build above.
+build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+   ctest -j "$jobs" --output-on-failure --timeout 900 -E InstallConsumer)
+
+stage "ThreadSanitizer build: the tests that run many threads at once"
+build build-tsan -DTELGUARD_SANITIZE=thread -DTELGUARD_BUILD_BENCH=OFF --target sender_test client_test pipeline_test scrubber_test
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/sender_test --gtest_filter='*Thread*:*Healthy*'
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/client_test --gtest_filter='*Thread*:*Concurrent*'
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
+TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/scrubber_test --gtest_filter='*Thread*'
+
+stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each"
+CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
+  --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer
+bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
+
+stage "all passed"
