@@ -95,9 +95,10 @@ Canary MakeCanary(int rule_index, Encoding enc, std::mt19937_64& rng) {
     case Encoding::kJsonEscape: c.planted = UnicodeEscapeAll(c.plain); break;
     case Encoding::kPercent: c.planted = PercentAll(c.plain); break;
     case Encoding::kCaseChange: {
-      // The prefix's case flips (the body is what matters and stays).
+      // The prefix's case flips (the first three characters: every provider
+      // prefix is at least that long); the body keeps its case.
       c.planted = c.plain;
-      for (std::size_t i = 0; i < c.planted.size() && i < 4; ++i) {
+      for (std::size_t i = 0; i < c.planted.size() && i < 3; ++i) {
         char& ch = c.planted[i];
         ch = std::isupper(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(ch))
                                                           : static_cast<char>(std::toupper(ch));

@@ -277,7 +277,7 @@ constexpr Rule kRules[] = {
     {"payment-card", "card", "Payment card number (issuer prefix and Luhn checksum)",
      R"(\b[2-6](?:[ -]?[0-9]){11,18}\b)", "", Validator::kLuhn, "<card>"},
     {"iban", "iban", "IBAN (mod-97 checksum)",
-     R"(\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b)", "", Validator::kMod97, "<iban>"},
+     R"(\b(?i:[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b)", "", Validator::kMod97, "<iban>"},
     {"us-ssn", "ssn", "US social security number (valid area, group and serial)",
      R"(\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b)", "", Validator::kSsn, "<ssn>"},
     {"home-directory-user", "home-path", "User name in a home-directory path (/home/u, /Users/u, C:\\Users\\u); the rest of the path stays",

@@ -70,7 +70,7 @@ bool IsPaymentCard(std::string_view candidate) {
 bool IbanValid(std::string_view candidate) {
   std::string s;
   for (char c : candidate) {
-    if (c != ' ') s.push_back(c);
+    if (c != ' ') s.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   if (s.size() < 15 || s.size() > 34) return false;
   // Move the country code and check digits to the end, letters -> 10..35.
