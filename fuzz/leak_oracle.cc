@@ -95,10 +95,16 @@ Canary MakeCanary(int rule_index, Encoding enc, std::mt19937_64& rng) {
     case Encoding::kJsonEscape: c.planted = UnicodeEscapeAll(c.plain); break;
     case Encoding::kPercent: c.planted = PercentAll(c.plain); break;
     case Encoding::kCaseChange: {
-      // The prefix's case flips (the first three characters: every provider
-      // prefix is at least that long); the body keeps its case.
+      // The provider prefix's case flips (its first three characters, the
+      // literal text before the template's first random run); the body
+      // keeps its case (a body in another case is another string).
       c.planted = c.plain;
-      for (std::size_t i = 0; i < c.planted.size() && i < 3; ++i) {
+      std::size_t prefix = 0;
+      if (rule_index >= 0) {
+        const std::string_view tmpl = redaction::DefaultRules()[static_cast<std::size_t>(rule_index)].sample;
+        prefix = std::min<std::size_t>(3, tmpl.find('{') == std::string_view::npos ? 0 : tmpl.find('{'));
+      }
+      for (std::size_t i = 0; i < c.planted.size() && i < prefix; ++i) {
         char& ch = c.planted[i];
         ch = std::isupper(static_cast<unsigned char>(ch)) ? static_cast<char>(std::tolower(ch))
                                                           : static_cast<char>(std::toupper(ch));

@@ -23,6 +23,20 @@ constexpr int kMaxDepth = 2;
 constexpr std::string_view kPercentMarker = R"(%[0-9A-Fa-f]{2})";
 constexpr std::string_view kEscapeMarker = R"(\\u[0-9A-Fa-f]{4}|\\/)";
 constexpr std::string_view kBase64Run = R"([A-Za-z0-9+/_-]{14,}={0,2})";
+// The set's marker: 14 base64 characters in a row with an upper-case letter
+// among them (what base64 of text looks like; see HasMixedCaseRun), spelled
+// out position by position so the DFA needs no second pass.
+const std::string& Base64Marker() {
+  static const std::string m = [] {
+    std::string r;
+    for (int k = 0; k < 14; ++k) {
+      if (k) r += "|";
+      r += "[A-Za-z0-9+/_-]{" + std::to_string(k) + "}[A-Z][A-Za-z0-9+/_-]{" + std::to_string(13 - k) + "}";
+    }
+    return r;
+  }();
+  return m;
+}
 
 constexpr int kBase64MarkerIndex = -3;
 constexpr std::size_t kMinBase64Run = 14;  // 10 bytes of plain text
@@ -32,21 +46,23 @@ bool IsBase64Char(char c) {
          c == '/' || c == '_' || c == '-';
 }
 
-// A run of >= min base64 characters holding both upper- and lower-case
-// letters: what base64 of text looks like.
+// A run of >= min base64 characters that could be base64 of text: base64 of
+// printable ASCII nearly always holds upper-case letters (the high six bits
+// of a text byte), with lower-case letters or digits beside them. Lower-case
+// hex (UUIDs, digests) and paths do not qualify.
 bool HasMixedCaseRun(std::string_view s, std::size_t min) {
   std::size_t len = 0;
-  bool upper = false, lower = false;
+  bool upper = false, other = false;
   for (char c : s) {
     if (!IsBase64Char(c)) {
       len = 0;
-      upper = lower = false;
+      upper = other = false;
       continue;
     }
     ++len;
     upper |= c >= 'A' && c <= 'Z';
-    lower |= c >= 'a' && c <= 'z';
-    if (len >= min && upper && lower) return true;
+    other |= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (len >= min && upper && other) return true;
   }
   return false;
 }
@@ -308,7 +324,7 @@ std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
     impl->compiled.push_back(std::move(cr));
   }
   int marker = -1;
-  for (std::string_view m : {kPercentMarker, kEscapeMarker, kBase64Run}) {
+  for (std::string_view m : {kPercentMarker, kEscapeMarker, std::string_view(Base64Marker())}) {
     std::string err;
     impl->set->Add(re2::StringPiece(m.data(), m.size()), &err);
     impl->set_to_rule.push_back(marker--);
