@@ -63,8 +63,8 @@ void BM_SendCircuitOpen(benchmark::State& state) {
   std::filesystem::remove_all(dir);
   std::string err;
   telguard::sender::SpoolOptions so;
-  so.fsync = false;  // measures the sender's decision, not the disk
-  so.max_files = 1000;
+  so.fsync = false;  // the default: durable against a crash or kill of the process
+  so.max_events = 1000;
   auto spool = telguard::sender::Spool::Open(dir, so, &err);
   auto s = Make("http://127.0.0.1:" + std::to_string(telguard::testing::ClosedPort()) + "/x", spool.get());
   (void)s->Send(kBody);  // fails, opens the circuit (threshold 1)

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 #include <thread>
 
 #include "sender/response_policy.h"
@@ -312,7 +313,7 @@ TEST(Spool, FilesArePrivateAndOverflowDropsTheOldest) {
   TempDir dir;
   const std::string sub = dir.path() + "/a/spool";
   SpoolOptions so;
-  so.max_files = 5;
+  so.max_events = 5;
   auto spool = OpenSpool(sub, so);
   std::string err;
   for (int i = 0; i < 8; ++i) ASSERT_TRUE(spool->Append(Body(i), &err)) << err;
@@ -339,7 +340,10 @@ TEST(Spool, KillDuringWritesThenFlushDeliversEveryAcknowledgedBodyOnce) {
   const pid_t child = fork();
   if (child == 0) {
     std::string err;
-    auto spool = Spool::Open(dir.path() + "/spool", {}, &err);
+    SpoolOptions big;  // no overflow in this test: every acknowledged body must come out
+    big.max_bytes = 1u << 30;
+    big.max_events = 1u << 20;
+    auto spool = Spool::Open(dir.path() + "/spool", big, &err);
     std::FILE* f = std::fopen(ack.c_str(), "w");
     for (int i = 0;; ++i) {
       if (!spool->Append(Body(i) + std::string(20000, ' '), &err)) _exit(1);
@@ -354,7 +358,10 @@ TEST(Spool, KillDuringWritesThenFlushDeliversEveryAcknowledgedBodyOnce) {
   const auto acked = telguard::testing::Lines(telguard::testing::ReadFile(ack));
   ASSERT_GT(acked.size(), 5u);
   HttpServer server;
-  auto spool = OpenSpool(dir.path() + "/spool");  // removes the torn temporary file
+  SpoolOptions big;
+  big.max_bytes = 1u << 30;
+  big.max_events = 1u << 20;
+  auto spool = OpenSpool(dir.path() + "/spool", big);  // a torn last record is skipped
   auto s = MakeSender(server.url(), spool.get());
   const FlushStats f = s->Flush();
   EXPECT_EQ(f.remaining, 0u);
@@ -366,6 +373,50 @@ TEST(Spool, KillDuringWritesThenFlushDeliversEveryAcknowledgedBodyOnce) {
   for (std::size_t i = 0; i < rec.size(); ++i) {
     EXPECT_EQ(rec[i].body, Body(static_cast<int>(i)) + std::string(20000, ' ')) << i;
   }
+}
+
+TEST(Spool, ProcessesSharingADirectoryLoseNothingAndKeepTheirOrder) {
+  TempDir dir;
+  std::vector<pid_t> children;
+  for (int c = 0; c < 4; ++c) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      std::string err;
+      SpoolOptions o;
+      o.segment_bytes = 4096;  // many segments, so rotation races happen too
+      auto spool = Spool::Open(dir.path(), o, &err);
+      for (int i = 0; i < 200; ++i) {
+        if (!spool || !spool->Append(Body(c * 1000 + i), &err)) _exit(1);
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto spool = OpenSpool(dir.path());
+  EXPECT_EQ(spool->size(), 800u);
+  std::vector<int> seen;
+  const FlushStats f = spool->Flush([&](std::string_view b) {
+    const std::string body(b);
+    const auto at = body.find("\"n\":") + 4;
+    seen.push_back(std::stoi(body.substr(at)));
+    return SendResult{Delivery::kDelivered, "", 200};
+  });
+  EXPECT_EQ(f.delivered, 800u);
+  EXPECT_EQ(f.remaining, 0u);
+  std::vector<int> last(4, -1);
+  std::set<int> unique(seen.begin(), seen.end());
+  EXPECT_EQ(unique.size(), 800u);
+  for (int v : seen) {
+    EXPECT_GT(v % 1000, last[v / 1000]) << "per-process order";
+    last[v / 1000] = v % 1000;
+  }
+  // Everything delivered: a second flush has nothing to do.
+  EXPECT_EQ(OpenSpool(dir.path())->Flush([](std::string_view) { return SendResult{}; }).delivered, 0u);
 }
 
 TEST(FileSink, LocalOnlyModeAppendsLinesAndNeverTouchesTheNetwork) {
