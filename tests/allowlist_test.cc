@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/pipeline_fixture.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/schema_set.h"
 #include "schemas/embedded.h"
@@ -13,13 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const Pipeline& P() {
-  static auto p = [] {
-    std::string e;
-    return Pipeline::Create({}, &e);
-  }();
-  return *p;
-}
+const Pipeline& P() { return testing::SharedPipeline(); }
 
 json Props(const std::string& body) { return json::parse(body)["records"][0]["properties"]; }
 

@@ -1,4 +1,5 @@
 // The pipeline as a library: batches, value-free audit, threads.
+#include "tests/pipeline_fixture.h"
 #include "pipeline/pipeline.h"
 
 #include <gtest/gtest.h>
@@ -13,13 +14,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const Pipeline& P() {
-  static auto p = [] {
-    std::string e;
-    return Pipeline::Create({}, &e);
-  }();
-  return *p;
-}
+const Pipeline& P() { return testing::SharedPipeline(); }
 
 json Tool(const std::string& tool) {
   return {{"event", "tool"}, {"event_timestamp", 1}, {"source", "agentcli"},

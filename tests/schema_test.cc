@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/pipeline_fixture.h"
 #include "pipeline/pipeline.h"
 #include "schemas/embedded.h"
 
@@ -11,15 +12,7 @@ namespace {
 
 using json = nlohmann::json;
 
-const Pipeline& P() {
-  static auto p = [] {
-    std::string e;
-    auto x = Pipeline::Create({}, &e);
-    if (!x) throw std::runtime_error(e);
-    return x;
-  }();
-  return *p;
-}
+const Pipeline& P() { return testing::SharedPipeline(); }
 
 json Envelope(const std::string& event, json props) {
   return {{"event", event}, {"event_timestamp", 1764021600000}, {"source", "agentcli"}, {"properties", props}};

@@ -123,7 +123,7 @@ TEST(HttpSender, HangingEndpointCostsAtMostTheDeadlineThenTheCircuitOpens) {
     const auto t0 = Clock::now();
     EXPECT_EQ(s->Send(Body(i)).delivery, Delivery::kKept);
     // Bounded: the deadline, plus scheduling slack.
-    EXPECT_LT(Clock::now() - t0, 300ms + 700ms);
+    EXPECT_LT(Clock::now() - t0, 300ms + 2000ms);  // the deadline, not the hang (slack for loaded CI)
   }
   // Circuit open: no network at all now, the event goes straight to the spool.
   const SendResult r = s->Send(Body(2));
@@ -148,7 +148,7 @@ TEST(HttpSender, TricklingResponseIsCutAtTheDeadline) {
   const auto t0 = Clock::now();
   const SendResult r = s->Send(Body(1));
   EXPECT_NE(r.delivery, Delivery::kDelivered);
-  EXPECT_LT(Clock::now() - t0, 400ms + 700ms);
+  EXPECT_LT(Clock::now() - t0, 400ms + 2000ms);  // the deadline, not the 5 s trickle
 }
 
 struct StatusCase {
@@ -292,7 +292,8 @@ TEST(HttpSender, OutageThenRecoveryDeliversEverythingOnceInOrder) {
   TempDir dir;
   auto spool = OpenSpool(dir.path());
   HttpSenderOptions o;
-  o.deadline = 200ms;
+  o.max_attempts = 1;       // the outage answers at once: no retries needed here
+  o.deadline = 5000ms;      // generous: draining the spool must not race a clock
   o.circuit_threshold = 1000;
   auto s = MakeSender(server.url(), spool.get(), o);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(s->Send(Body(i)).delivery, Delivery::kKept);
