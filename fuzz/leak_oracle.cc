@@ -19,17 +19,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::string PercentAll(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string o;
-  for (unsigned char c : s) {
-    o += '%';
-    o += hex[c >> 4];
-    o += hex[c & 15];
-  }
-  return o;
-}
-
 std::string UnicodeEscapeAll(const std::string& s) {
   std::string o;
   char buf[8];
@@ -93,7 +82,7 @@ Canary MakeCanary(int rule_index, Encoding enc, std::mt19937_64& rng) {
     case Encoding::kRaw:
     case Encoding::kCount: c.planted = c.plain; break;
     case Encoding::kJsonEscape: c.planted = UnicodeEscapeAll(c.plain); break;
-    case Encoding::kPercent: c.planted = PercentAll(c.plain); break;
+    case Encoding::kPercent: c.planted = redaction::PercentEncodeAll(c.plain); break;
     case Encoding::kCaseChange: {
       // The provider prefix's case flips (its first three characters, the
       // literal text before the template's first random run); the body

@@ -242,6 +242,18 @@ std::string Base64Encode(std::string_view s) {
   return out;
 }
 
+std::string PercentEncodeAll(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string o;
+  o.reserve(s.size() * 3);
+  for (unsigned char c : s) {
+    o += '%';
+    o += kHex[c >> 4];
+    o += kHex[c & 15];
+  }
+  return o;
+}
+
 std::string_view TruncateUtf8(std::string_view s, std::size_t max_bytes) {
   if (s.size() <= max_bytes) return s;
   std::size_t end = max_bytes;

@@ -31,6 +31,9 @@ std::optional<std::string> Base64Decode(std::string_view s);
 // Standard base64 with padding (for tests and fuzzers that plant payloads).
 std::string Base64Encode(std::string_view s);
 
+// Every byte as %XX (for tests and fuzzers that plant payloads).
+std::string PercentEncodeAll(std::string_view s);
+
 // Cuts `s` to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string_view TruncateUtf8(std::string_view s, std::size_t max_bytes);
 

@@ -109,17 +109,6 @@ std::string Aws(std::uint32_t seed) {
   return telguard::testing::Token(std::string("AK") + "IA", SampleAlphabet("b32"), 16, seed);
 }
 
-std::string PercentEncodeAll(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string o;
-  for (unsigned char c : s) {
-    o += '%';
-    o += hex[c >> 4];
-    o += hex[c & 15];
-  }
-  return o;
-}
-
 TEST(Encodings, PercentEncodedOnceAndTwice) {
   const std::string secret = Github(1);
   const std::string once = PercentEncodeAll(secret);
