@@ -87,9 +87,9 @@ build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_
 stage "ThreadSanitizer build: the tests that run many threads at once"
 build build-tsan -DTELGUARD_SANITIZE=thread -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target telguard sender_test client_test pipeline_test
-TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/sender_test --gtest_filter='*Thread*:*Healthy*'
-TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/client_test --gtest_filter='*Thread*:*Concurrent*'
-TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
+TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/sender_test --gtest_filter='*Thread*:*Healthy*'
+TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/client_test --gtest_filter='*Thread*:*Concurrent*'
+TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
 
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
