@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   std::size_t n = 0;
   for (int i = 1; i < argc; ++i) {
     std::vector<std::filesystem::path> files;
+    if (!std::filesystem::exists(argv[i])) continue;  // git keeps no empty folder
     if (std::filesystem::is_directory(argv[i])) {
       for (const auto& e : std::filesystem::recursive_directory_iterator(argv[i])) {
         if (e.is_regular_file()) files.push_back(e.path());

@@ -11,9 +11,10 @@ run_one() {
   local target=$1
   mkdir -p "$out/$target/corpus"
   local log="$out/$target/log"
+  local dirs=("$out/$target/corpus" "$src/corpus/$target")
+  [ -d "$src/regressions/$target" ] && dirs+=("$src/regressions/$target")  # git keeps no empty folder
   "$build/fuzz/${target}_fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -dict="$src/dict/telguard.dict" -artifact_prefix="$out/$target/" \
-    "$out/$target/corpus" "$src/corpus/$target" "$src/regressions/$target" >"$log" 2>&1
+    -dict="$src/dict/telguard.dict" -artifact_prefix="$out/$target/" "${dirs[@]}" >"$log" 2>&1
   local rc=$?
   local execs
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
