@@ -67,6 +67,19 @@ bool HasMixedCaseRun(std::string_view s, std::size_t min) {
   return false;
 }
 
+// The longest prefix of `candidate` that passes a checksum validator and ends
+// where a separator follows (so "card 3" yields the card, while a 16-digit
+// number with a bad checksum never yields a valid 13-digit piece of itself),
+// or an empty view.
+std::string_view ValidPrefix(Validator v, std::string_view candidate) {
+  if (v != Validator::kLuhn && v != Validator::kMod97) return {};
+  for (std::size_t end = candidate.size() - 1; end >= 12; --end) {
+    if (candidate[end] != ' ' && candidate[end] != '-') continue;
+    if (RunValidator(v, candidate.substr(0, end))) return candidate.substr(0, end);
+  }
+  return {};
+}
+
 struct CompiledRule {
   const Rule* rule = nullptr;
   std::unique_ptr<RE2> re;
@@ -165,19 +178,24 @@ struct Scrubber::Impl {
       const std::size_t ws = static_cast<std::size_t>(g[0].data() - s.data());
       const std::size_t we = ws + g[0].size();
       const std::size_t ss = static_cast<std::size_t>(secret.data() - s.data());
-      const std::size_t se = ss + secret.size();
-      const std::string_view sv(secret.data(), secret.size());
-      const bool skip = sv.empty() || ss < copied || sv.substr(0, kMarker.size()) == kMarker ||
-                        !RunValidator(cr.rule->validator, sv);
+      std::string_view sv(secret.data(), secret.size());
+      bool skip = sv.empty() || ss < copied || sv.substr(0, kMarker.size()) == kMarker;
+      if (!skip && !RunValidator(cr.rule->validator, sv)) {
+        // A greedy match may have swallowed a neighbouring number ("card 3"):
+        // for checksummed formats the longest valid prefix is the finding.
+        sv = ValidPrefix(cr.rule->validator, sv);
+        skip = sv.empty();
+      }
+      const std::size_t se_valid = ss + sv.size();
       if (!skip) {
         out.append(s, copied, ss - copied);
         out.append(kMarker).append(cr.rule->id).push_back(']');
-        copied = se;
+        copied = se_valid;
         ++count;
-        pos = std::max({we, se, ws + 1});
-        // A consumed trailing delimiter may start the next candidate's
-        // context; step back onto it when it lies outside the secret.
-        if (we > se) pos = se;
+        pos = std::max({we, se_valid, ws + 1});
+        // A consumed trailing delimiter, or what follows a shortened
+        // finding, may start the next candidate: step back onto it.
+        if (we > se_valid) pos = se_valid;
       } else {
         pos = ws + 1;
       }

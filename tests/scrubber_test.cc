@@ -338,3 +338,20 @@ TEST(Check, CleanTextIsCleanAndAnyFindingIsACandidate) {
 
 }  // namespace
 }  // namespace telguard::redaction
+
+namespace telguard::redaction {
+namespace {
+
+TEST(Checksums, ACardFollowedByAnotherNumberIsStillFound) {
+  for (const auto& r : DefaultRules()) {
+    if (r.id != "payment-card") continue;
+    for (std::uint32_t seed = 1; seed < 20; ++seed) {
+      const std::string card = MakeSample(r, telguard::testing::Rng(seed));
+      const ScrubResult out = S().Scrub("paid with " + card + " 3 times");
+      EXPECT_EQ(out.text, "paid with [REDACTED:payment-card] 3 times") << card;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace telguard::redaction
