@@ -41,7 +41,11 @@ std::chrono::seconds ParseRetryAfter(std::string_view value, std::int64_t now, s
   const std::string copy(value);
   const time_t when = curl_getdate(copy.c_str(), nullptr);
   if (when == -1) return clamp(kDefaultRetryAfter.count());
-  return clamp(static_cast<std::int64_t>(when) - now);
+  std::int64_t wait = 0;
+  if (__builtin_sub_overflow(static_cast<std::int64_t>(when), now, &wait)) {
+    return static_cast<std::int64_t>(when) > now ? cap : std::chrono::seconds(0);
+  }
+  return clamp(wait);
 }
 
 Decision Classify(int status, std::string_view retry_after, std::int64_t now, std::chrono::seconds cap) {

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -445,6 +446,18 @@ TEST(ResponsePolicy, RetryAfterForms) {
   EXPECT_EQ(ParseRetryAfter("Friday, 01-Jan-00 00:01:00 GMT", now, cap).count() >= 0, true);
   EXPECT_EQ(ParseRetryAfter("Thu, 01 Jan 1970 00:00:00 GMT", now, cap).count(), 0);  // past: now
   EXPECT_EQ(ParseRetryAfter("Sat, 01 Jan 2101 00:00:00 GMT", now, cap), cap);
+}
+
+}  // namespace
+}  // namespace telguard::sender
+
+namespace telguard::sender {
+namespace {
+
+TEST(ResponsePolicy, ExtremeClocksNeverOverflow) {
+  const auto cap = std::chrono::seconds(86400);
+  EXPECT_EQ(ParseRetryAfter("Fri, 01 Jan 2100 00:01:00 GMT", INT64_MIN + 5, cap), cap);
+  EXPECT_EQ(ParseRetryAfter("Fri, 01 Jan 2100 00:01:00 GMT", INT64_MAX - 5, cap).count(), 0);
 }
 
 }  // namespace
