@@ -34,9 +34,9 @@ int Check(int argc, char** argv) {
   }
   std::FILE* audit = nullptr;
   if (auto path = args->Get("audit")) {
-    audit = *path == "-" ? stdout : std::fopen(path->c_str(), "w");
+    audit = OpenAudit(*path, &err);
     if (audit == nullptr) {
-      std::fprintf(stderr, "telguard check: cannot write %s: %s\n", path->c_str(), std::strerror(errno));
+      std::fprintf(stderr, "telguard check: %s\n", err.c_str());
       return kExitInput;
     }
   }
@@ -47,7 +47,7 @@ int Check(int argc, char** argv) {
     std::fputc('\n', stdout);
   }, &stats);
   std::fflush(stdout);
-  if (audit != nullptr && audit != stdout) std::fclose(audit);
+  CloseAudit(audit);
   if (!args->Get("audit")) PrintSummary("check", stats, stderr);
   return ok ? kExitOk : kExitInput;
 }

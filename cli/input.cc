@@ -42,4 +42,14 @@ std::optional<std::string> OpenText(std::string_view text, InputSource* in) {
   return std::nullopt;
 }
 
+std::FILE* OpenAudit(const std::string& path, std::string* error) {
+  std::FILE* f = path == "-" ? stdout : std::fopen(path.c_str(), "w");
+  if (f == nullptr) *error = "cannot write " + path + ": " + std::strerror(errno);
+  return f;
+}
+
+void CloseAudit(std::FILE* f) {
+  if (f != nullptr && f != stdout) std::fclose(f);
+}
+
 }  // namespace telguard::cli

@@ -3,6 +3,7 @@
 #ifndef TELGUARD_CLI_INPUT_H_
 #define TELGUARD_CLI_INPUT_H_
 
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -20,8 +21,13 @@ struct InputSource {
 // "-" or empty: stdin. Returns nullopt and *error when the path can't be opened.
 std::optional<std::string> OpenInput(const std::string& path, InputSource* in);
 
-// Opens a pipe that yields `text` (the embedded example), fed by a thread.
+// Opens a temporary file that yields `text` (the embedded example).
 std::optional<std::string> OpenText(std::string_view text, InputSource* in);
+
+// Where --audit records go: stdout for "-", else the file (truncated).
+// Null and *error when it cannot be written. CloseAudit closes a file only.
+std::FILE* OpenAudit(const std::string& path, std::string* error);
+void CloseAudit(std::FILE* f);
 
 }  // namespace telguard::cli
 

@@ -138,9 +138,9 @@ int Send(int argc, char** argv) {
   }
   std::FILE* audit = nullptr;
   if (auto path = args->Get("audit")) {
-    audit = *path == "-" ? stdout : std::fopen(path->c_str(), "w");
+    audit = OpenAudit(*path, &err);
     if (audit == nullptr) {
-      std::fprintf(stderr, "telguard send: cannot write %s: %s\n", path->c_str(), std::strerror(errno));
+      std::fprintf(stderr, "telguard send: %s\n", err.c_str());
       return kExitInput;
     }
   }
@@ -160,7 +160,7 @@ int Send(int argc, char** argv) {
         break;
     }
   }, &stats);
-  if (audit != nullptr && audit != stdout) std::fclose(audit);
+  CloseAudit(audit);
   std::fprintf(stderr, "telguard send: %zu events: %zu delivered, %zu spooled, %zu dropped, %zu rejected",
                stats.sent + stats.rejected + stats.dropped, delivered, kept, dropped + stats.dropped,
                stats.rejected);

@@ -222,6 +222,12 @@ EventOutcome Pipeline::ProcessRecord(const json& record, std::uint64_t line_no,
     std::string pointer;
     bool scrub_failed = false;
     ScrubValue(f.record, pointer, audit, scrub_failed, pre == redaction::Scrubber::Precheck::kCandidates);
+    if (scrub_failed) {
+      // Fail closed: a string the scrubber could not read never leaves.
+      audit.verdict = Verdict::kDropped;
+      e.error = "dropped: a string could not be scrubbed";
+      return e;
+    }
 
     // Free text: quoted spans go, then the length bound (after scrubbing, so
     // a cut never leaves half a secret unrecognised).

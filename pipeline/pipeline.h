@@ -74,7 +74,8 @@ class Pipeline {
  private:
   Pipeline() = default;
   // Scrubs every string (when `strings`) and card-like number of `v` in
-  // place; sets `failed` when a string could not be scrubbed and had to go.
+  // place; sets `failed` when a string could not be scrubbed (the caller
+  // then drops the event).
   void ScrubValue(nlohmann::json& v, std::string& pointer, AuditRecord& audit, bool& failed,
                   bool strings) const;
 

@@ -250,10 +250,15 @@ TEST(SendFlush, UsageAndConfigurationErrors) {
 TEST(SendFlush, DroppedBySenderExitsThree) {
   testing::HttpServer server([](const httplib::Request&, httplib::Response& res, int) { res.status = 400; });
   const std::string dir = TempDirPath();
-  auto r = RunProcess({kBin, "send", "--endpoint", server.url(), "--spool", dir + "/spool"}, Tool("x") + "\n",
-                      SendEnv(dir));
+  auto r = RunProcess({kBin, "send", "--endpoint", server.url(), "--spool", dir + "/spool", "--audit",
+                       dir + "/audit.jsonl"},
+                      Tool("x") + "\n", SendEnv(dir));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("not delivered: http 400"), std::string::npos) << r.err;
+  const json audit = json::parse(testing::ReadFile(dir + "/audit.jsonl"));
+  EXPECT_EQ(audit["delivery"], "dropped");
+  EXPECT_EQ(RunProcess({kBin, "send", "--endpoint", server.url(), "--audit", "/nonexistent/dir/a"}, "",
+                       SendEnv(dir)).exit_code, 1);
   std::filesystem::remove_all(dir);
 }
 
