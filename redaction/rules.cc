@@ -253,7 +253,7 @@ constexpr Rule kRules[] = {
      R"re((?i:[A-Za-z0-9_.-]{0,40}(?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|secret[_-]?key|client[_-]?secret|credentials?|auth))["']?\s*(?::=|=>|=|:)\s*(?:"([^"\\]{1,512})"|'([^'\\]{1,512})'|([^\s"',;&}\]]{1,512})))re",
      "", Validator::kNone, "DB_PASSWORD={an:16}"},
     {"high-entropy-near-secret-name", "credential", "High-entropy run (>= 3.5 bits/char, letters and digits, not hex) shortly after a word that says secret",
-     R"((?i:secret|token|password|passwd|api[ _-]?key|credential)s?\b[\x20-\x5A\x5C\x5E-\x7E]{0,24}?([A-Za-z0-9+/_=.-]{20,}))",
+     R"((?i:(?:secret|token|password|passwd|api[ _-]?key|credential)s?)\b[\x20-\x5A\x5C\x5E-\x7E]{0,24}?([A-Za-z0-9+/_=.-]{20,}))",
      "", Validator::kEntropy,
      "the api key is now {an:32}"},
     // ---- Personal data ---------------------------------------------------------

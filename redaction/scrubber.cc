@@ -7,6 +7,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include "redaction/prefilter.h"
 #include "redaction/text_codec.h"
 #include "redaction/validators.h"
 
@@ -39,33 +40,6 @@ const std::string& Base64Marker() {
 }
 
 constexpr int kBase64MarkerIndex = -3;
-constexpr std::size_t kMinBase64Run = 14;  // 10 bytes of plain text
-
-bool IsBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/' || c == '_' || c == '-';
-}
-
-// A run of >= min base64 characters that could be base64 of text: base64 of
-// printable ASCII nearly always holds upper-case letters (the high six bits
-// of a text byte), with lower-case letters or digits beside them. Lower-case
-// hex (UUIDs, digests) and paths do not qualify.
-bool HasMixedCaseRun(std::string_view s, std::size_t min) {
-  std::size_t len = 0;
-  bool upper = false, other = false;
-  for (char c : s) {
-    if (!IsBase64Char(c)) {
-      len = 0;
-      upper = other = false;
-      continue;
-    }
-    ++len;
-    upper |= c >= 'A' && c <= 'Z';
-    other |= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (len >= min && upper && other) return true;
-  }
-  return false;
-}
 
 // The longest prefix of `candidate` that passes a checksum validator and ends
 // where a separator follows (so "card 3" yields the card, while a 16-digit
@@ -117,6 +91,9 @@ struct Scrubber::Impl {
   std::span<const Rule> rules;
   ScrubberOptions options;
   std::vector<CompiledRule> compiled;
+  // MayMatchDefaultRules() screens strings before the set (default catalogue
+  // only: the screen knows its rules).
+  bool prefilter = false;
   // The one-pass set: rule indices, then the three markers.
   std::unique_ptr<RE2::Set> set;
   std::vector<int> set_to_rule;  // set index -> compiled index, or -1/-2/-3 markers
@@ -130,9 +107,10 @@ struct Scrubber::Impl {
                   bool* base64) const {
     std::vector<int> ids;
     RE2::Set::ErrorInfo info{RE2::Set::kNoError};
-    if (!set->Match(s, &ids, &info) && info.kind != RE2::Set::kNoError) return false;
-    if (options.inject_set_failure_for_testing) return false;
     *percent = *escape = *base64 = false;
+    if (options.inject_set_failure_for_testing) return false;
+    if (prefilter && !MayMatchDefaultRules(s)) return true;
+    if (!set->Match(s, &ids, &info) && info.kind != RE2::Set::kNoError) return false;
     for (int id : ids) {
       const int r = set_to_rule[static_cast<std::size_t>(id)];
       if (r >= 0) {
@@ -300,6 +278,8 @@ std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
   auto impl = std::make_unique<Impl>();
   impl->rules = rules;
   impl->options = options;
+  impl->prefilter = options.use_prefilter && rules.data() == DefaultRules().data() &&
+                    rules.size() == DefaultRules().size();
   RE2::Options ro;
   ro.set_log_errors(false);
   ro.set_max_mem(options.set_max_mem);
@@ -390,12 +370,12 @@ ScrubResult Scrubber::Scrub(std::string_view text) const noexcept {
 Scrubber::Precheck Scrubber::Check(std::string_view text) const noexcept {
   try {
     if (NormalizeUtf8(text)) return Precheck::kCandidates;
+    if (impl_->options.inject_set_failure_for_testing) return Precheck::kFailed;
+    if (impl_->prefilter && !MayMatchDefaultRules(text)) return Precheck::kClean;
     std::vector<int> ids;
     RE2::Set::ErrorInfo info{RE2::Set::kNoError};
     const bool any = impl_->set->Match(re2::StringPiece(text.data(), text.size()), &ids, &info);
-    if ((!any && info.kind != RE2::Set::kNoError) || impl_->options.inject_set_failure_for_testing) {
-      return Precheck::kFailed;
-    }
+    if (!any && info.kind != RE2::Set::kNoError) return Precheck::kFailed;
     for (int id : ids) {
       const int r = impl_->set_to_rule[static_cast<std::size_t>(id)];
       // A long run of base64 characters alone (a UUID, a path) matters only
@@ -458,7 +438,30 @@ ScrubResult Scrubber::ScrubLines(std::string_view text, std::size_t* failed_line
   std::size_t failed = 0;
   try {
     r.text.reserve(text.size());
-    ScrubLinesInto(text, &r.text, &r.hits, &failed);
+    if (!impl_->prefilter) {
+      ScrubLinesInto(text, &r.text, &r.hits, &failed);
+    } else {
+      // Lines before the screen fires are copied; the lines around where it
+      // fired go through the DFA; the screen resumes on the next line.
+      std::size_t pos = 0;
+      while (pos < text.size()) {
+        const std::string_view rest = text.substr(pos);
+        const std::size_t at = ScreenDefaultRules(rest);
+        if (at == std::string_view::npos) {
+          r.text.append(rest);
+          break;
+        }
+        const std::size_t first = at == 0 ? 0 : rest.rfind('\n', at - 1) + 1;  // npos + 1 == 0
+        const std::size_t last = std::min(at + 64, rest.size()) - 1;
+        std::size_t end = rest.find('\n', last);
+        if (end == std::string_view::npos) end = rest.size();
+        r.text.append(rest.substr(0, first));
+        ScrubLinesInto(rest.substr(first, end - first), &r.text, &r.hits, &failed);
+        if (end == rest.size()) break;
+        r.text.push_back('\n');
+        pos += end + 1;
+      }
+    }
   } catch (...) {
     return ScrubResult{false, {}, {}};
   }

@@ -56,6 +56,9 @@ struct ScrubberOptions {
   int max_decode_rounds = 4;
   // Longest base64 run that is decoded and checked.
   std::size_t max_base64_run = 16 * 1024;
+  // Screen strings with MayMatchDefaultRules() before the DFA (applies only
+  // to a scrubber over DefaultRules() itself). Off only to test the screen.
+  bool use_prefilter = true;
   // Fault injection for tests: behave as if RE2::Set::Match had reported
   // kOutOfMemory on every string. (With RE2 2022-06 a Set that compiled does
   // not run out in practice: Compile() probes the DFA and refuses budgets it
