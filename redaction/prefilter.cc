@@ -173,9 +173,7 @@ struct Scan {
     const std::size_t n = text.size();
     switch (text[i]) {
       case ':':
-        // ipv6 ("::" or hex:hex) and mac-address with ':'.
-        if (i + 1 < n && text[i + 1] == ':') return true;
-        if (i > 0 && i + 1 < n && (Flags(text[i - 1]) & kHex) && (Flags(text[i + 1]) & kHex)) return true;
+        if (i + 1 < n && text[i + 1] == ':') return true;  // ipv6 with "::"
         return SecretNameBefore(i);
       case '=':
         return SecretNameBefore(i);
@@ -215,7 +213,7 @@ __extension__ typedef unsigned __int128 U128;
 
 // One 64-byte chunk as bit masks: bit i stands for byte i of the chunk.
 struct Masks {
-  std::uint64_t token = 0, word = 0, alpha = 0, digit = 0, hex = 0, dash = 0, dot = 0, separator = 0;
+  std::uint64_t token = 0, word = 0, alpha = 0, digit = 0, hex = 0, dash = 0, dot = 0, colon = 0, separator = 0;
   std::uint64_t rare = 0;    // ':' '=' '+' '/' 'J': looked at one by one
   std::uint64_t always = 0;  // '@' '%' '\' and bytes >= 0x80
 };
@@ -267,7 +265,8 @@ struct Avx2 {
     const S::V word = S::Or(S::Or(digit, alpha), under);                                           \
     const S::V token = S::Or(S::Or(S::Or(word, dash), S::Or(dot, plus)),                           \
                              S::Or(S::Or(slash, equals), S::Eq(v, S::Set('~'))));                  \
-    const S::V rare = S::Or(S::Or(S::Or(plus, slash), S::Or(equals, S::Eq(v, S::Set(':')))),        \
+    const S::V colon = S::Eq(v, S::Set(':'));                                                      \
+    const S::V rare = S::Or(S::Or(S::Or(plus, slash), S::Or(equals, colon)),                        \
                             S::Eq(v, S::Set('J')));                                                 \
     const S::V always = S::Or(S::Or(S::Eq(v, S::Set('@')), S::Eq(v, S::Set('%'))),                  \
                               S::Or(S::Eq(v, S::Set('\\')), v)); /* v: sign bit = byte >= 0x80 */ \
@@ -279,6 +278,7 @@ struct Avx2 {
     m.hex |= S::Bits(S::Or(digit, hexl)) << shift;                                                 \
     m.dash |= S::Bits(dash) << shift;                                                              \
     m.dot |= S::Bits(dot) << shift;                                                                \
+    m.colon |= S::Bits(colon) << shift;                                                            \
     m.separator |= S::Bits(S::Or(dash, S::Eq(v, S::Set(' ')))) << shift;                           \
     m.rare |= S::Bits(rare) << shift;                                                              \
     m.always |= S::Bits(always) << shift;                                                          \
@@ -307,6 +307,7 @@ Masks Classify(const char* p) {
     if (f & kHex) m.hex |= b;
     if (c == '-') m.dash |= b;
     if (c == '.') m.dot |= b;
+    if (c == ':') m.colon |= b;
     if (c == ':' || c == '=' || c == '+' || c == '/' || c == 'J') m.rare |= b;
     if (c == ' ' || c == '-') m.separator |= b;
     if (c == '@' || c == '%' || c == '\\' || static_cast<unsigned char>(c) >= 0x80) m.always |= b;
@@ -392,8 +393,16 @@ std::size_t ScreenDefaultRules(std::string_view text) noexcept {
     if (cur.always) return base;
     const std::uint64_t digit_before = before(&Masks::digit, 1), digit_after = after(&Masks::digit, 1);
     if (cur.dash | cur.dot) {
-      // phone-us, us-ssn, ipv4: a digit, '-' or '.', a digit.
-      std::uint64_t hit = (cur.dash | cur.dot) & digit_before & digit_after;
+      // phone-us, us-ssn: two digits, '-' or '.', four digits (a US number
+      // ends `[0-9]{3}[-.][0-9]{4}`, an SSN `[0-9]{2}-[0-9]{4}`).
+      std::uint64_t hit = (cur.dash | cur.dot) & digit_before & before(&Masks::digit, 2) & digit_after &
+                          after(&Masks::digit, 2) & after(&Masks::digit, 3) & after(&Masks::digit, 4);
+      // ipv4: a digit, '.', a digit, and after one to three digits the next
+      // '.' (so "2.5s" and "v1.2" pass; "1.2.3" does not).
+      const U128 dot_after_digit =
+          (cur.dot & digit_before) | static_cast<U128>(next.dot & Before(cur.digit, next.digit, 1)) << 64;
+      hit |= cur.dot & digit_before & digit_after &
+             static_cast<std::uint64_t>((dot_after_digit >> 2) | (dot_after_digit >> 3) | (dot_after_digit >> 4));
       // mac-address with '-': hex pairs on both sides.
       hit |= cur.dash & before(&Masks::hex, 1) & before(&Masks::hex, 2) & after(&Masks::hex, 1) &
              after(&Masks::hex, 2);
@@ -401,6 +410,16 @@ std::size_t ScreenDefaultRules(std::string_view text) noexcept {
       hit |= cur.dash & after(&Masks::dash, 1) & after(&Masks::dash, 2) & after(&Masks::dash, 3) &
              after(&Masks::dash, 4);
       if (hit) return base;
+    }
+    if (cur.colon) {
+      // ipv6 without "::" (seven groups) and mac-address with ':' (five):
+      // three ':' in a row, each after a hex digit and 2..5 bytes after the
+      // one before ("12:30:05" passes). "::" is looked at with the rare bytes.
+      const U128 hc = (cur.colon & before(&Masks::hex, 1)) |
+                      static_cast<U128>(next.colon & Before(cur.hex, next.hex, 1)) << 64;
+      const auto soon = [](U128 x) { return (x >> 2) | (x >> 3) | (x >> 4) | (x >> 5); };
+      const U128 two = hc & soon(hc);
+      if (static_cast<std::uint64_t>(hc & soon(two))) return base;
     }
     if (const std::uint64_t two_digits = cur.digit & digit_before) {
       // iban: a word boundary, two letters, two digits (found at the 2nd digit).

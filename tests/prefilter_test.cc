@@ -289,6 +289,9 @@ TEST(Screen, CleanLogLinesPassWithoutTheDfa) {
 TEST(Screen, FiresOnEveryFormOfARule) {
   const std::vector<std::string> forms = {
       "fe80::" + std::to_string(Rng(1)() % 9000 + 1000),  // ipv6, compressed
+      "2001:0db8:85a3:0000:0000:8a2e:0370:7334",           // ipv6, eight groups of four
+      "10.200.100.1",                                      // ipv4, three-digit groups
+      "415.555.0100",                                      // phone-us with dots
       "3c-22-fb-0a-1b-2c",                                 // mac with '-'
       "C:/Users/" + std::string("ann") + "/src",          // Windows path, '/'
       "C:\\Users\\ann",                                   // Windows path, escaped
