@@ -134,11 +134,13 @@ struct Scan {
   bool LongToken(std::size_t start, std::size_t* end_out) const {
     std::size_t end = start;
     std::size_t alnum = 0, word = 0, b64 = 0, max_alnum = 0, max_word = 0, max_b64 = 0;
-    bool upper = false;
+    bool upper = false, lower_hex_only = true;
     while (end < text.size()) {
       const std::uint8_t f = Flags(text[end]);
       if (!(f & kToken)) break;
-      upper |= text[end] >= 'A' && text[end] <= 'Z';
+      const char c = text[end];
+      upper |= c >= 'A' && c <= 'Z';
+      lower_hex_only &= (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '-';
       alnum = (f & kAlnum) ? alnum + 1 : 0;
       word = (f & kWord) ? word + 1 : 0;
       b64 = (f & kB64) ? b64 + 1 : 0;
@@ -149,9 +151,12 @@ struct Scan {
     }
     *end_out = end;
     const std::string_view token = text.substr(start, end - start);
-    if (max_alnum >= kAlnumMin || max_word >= kWordMin || max_b64 >= kB64Min || token.size() >= kTokenMin) {
-      return true;
-    }
+    if (max_alnum >= kAlnumMin || max_b64 >= kB64Min) return true;
+    // Every format under kWord and kToken has a character outside
+    // [0-9a-f-] in its prefix or separators ("glpat-", "ya29.", ":A", "Q~",
+    // upper case): a token of lower-case hex and '-' alone (a UUID) cannot
+    // hold one of them.
+    if (!lower_hex_only && (max_word >= kWordMin || token.size() >= kTokenMin)) return true;
     if (max_word >= kWordXoxMin && ContainsIgnoreCase(token, "xox")) return true;
     // Base64 marker (the scrubber decodes such runs).
     if (upper && HasMixedCaseRun(token, kMinBase64Run)) return true;
@@ -397,15 +402,15 @@ std::size_t ScreenDefaultRules(std::string_view text) noexcept {
       // ends `[0-9]{3}[-.][0-9]{4}`, an SSN `[0-9]{2}-[0-9]{4}`).
       std::uint64_t hit = (cur.dash | cur.dot) & digit_before & before(&Masks::digit, 2) & digit_after &
                           after(&Masks::digit, 2) & after(&Masks::digit, 3) & after(&Masks::digit, 4);
-      // ipv4: a digit, '.', a digit, and after one to three digits the next
-      // '.' (so "2.5s" and "v1.2" pass; "1.2.3" does not).
-      const U128 dot_after_digit =
-          (cur.dot & digit_before) | static_cast<U128>(next.dot & Before(cur.digit, next.digit, 1)) << 64;
-      hit |= cur.dot & digit_before & digit_after &
-             static_cast<std::uint64_t>((dot_after_digit >> 2) | (dot_after_digit >> 3) | (dot_after_digit >> 4));
-      // mac-address with '-': hex pairs on both sides.
+      // ipv4: three '.' in a row, each after a digit and 2..4 bytes after the
+      // one before (so "2.5s" and "1.18.3" pass).
+      const U128 dd = (cur.dot & digit_before) | static_cast<U128>(next.dot & Before(cur.digit, next.digit, 1)) << 64;
+      const auto soon = [](U128 x) { return (x >> 2) | (x >> 3) | (x >> 4); };
+      hit |= static_cast<std::uint64_t>(dd & soon(dd & soon(dd)));
+      // mac-address with '-': hex pairs on both sides, and the next two '-'
+      // 3 and 6 bytes on (UUIDs, 8-4-4-4-12, pass).
       hit |= cur.dash & before(&Masks::hex, 1) & before(&Masks::hex, 2) & after(&Masks::hex, 1) &
-             after(&Masks::hex, 2);
+             after(&Masks::hex, 2) & after(&Masks::dash, 3) & after(&Masks::dash, 6);
       // private-key-pem: "-----BEGIN".
       hit |= cur.dash & after(&Masks::dash, 1) & after(&Masks::dash, 2) & after(&Masks::dash, 3) &
              after(&Masks::dash, 4);
