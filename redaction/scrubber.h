@@ -8,8 +8,9 @@
 // How it works, per string:
 //  1. Normalise: invalid UTF-8 becomes U+FFFD; zero-width characters and soft
 //     hyphens are removed (they hide a secret from a matcher, not from a reader).
-//  2. One RE2::Set pass finds every candidate rule, plus markers for encoded
-//     content (percent-escapes, \u escapes, base64 runs).
+//  2. A screen (prefilter.h) passes text that no rule could match without
+//     the DFA; otherwise one RE2::Set pass finds every candidate rule, plus
+//     markers for encoded content (percent-escapes, \u escapes, base64 runs).
 //  3. Only the candidate rules rewrite, in catalogue order; each match that
 //     passes the rule's validator becomes "[REDACTED:<rule-id>]".
 //  4. Encoded content is decoded (bounded) and checked: a percent- or
@@ -21,7 +22,8 @@
 // never read as "no match". The result is !ok and the caller drops the string.
 //
 // Thread-safety: a Scrubber is immutable after Create(); share it freely.
-// Cost: on text with no finding, one DFA pass (~1 GB/s per core).
+// Cost: clean log text mostly passes the screen (~1 GB/s per core); text
+// the screen sends on costs one DFA pass (~0.4 GB/s) before any rewriting.
 #ifndef TELGUARD_REDACTION_SCRUBBER_H_
 #define TELGUARD_REDACTION_SCRUBBER_H_
 
@@ -90,9 +92,10 @@ class Scrubber {
   enum class Precheck { kClean, kCandidates, kFailed };
   Precheck Check(std::string_view text) const noexcept;
 
-  // Scrubs newline-separated text and keeps the number of lines: clean
-  // blocks pass in one DFA pass, blocks with candidates are split down to
-  // single lines. A line that cannot be scrubbed becomes
+  // Scrubs newline-separated text and keeps the number of lines, exactly as
+  // Scrub() on each line would: lines the screen passes are copied in bulk,
+  // the others go through the DFA in blocks, and blocks with candidates are
+  // split down to single lines. A line that cannot be scrubbed becomes
   // "[REDACTED:scrub-failed]" and is counted in *failed_lines.
   ScrubResult ScrubLines(std::string_view text, std::size_t* failed_lines = nullptr) const noexcept;
 

@@ -77,8 +77,9 @@ stage "ASan+UBSan build and the test suite under it"
 # library; it runs in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
 test_targets=(telguard test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
-              scrubber_test validators_test cli_test sender_test client_test pipeline_leak_replay
-              scrub_property_replay input_robustness_replay response_replay pipeline_leak_disabled_rule_replay)
+              scrubber_test validators_test prefilter_test cli_test sender_test client_test pipeline_leak_replay
+              scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
+              pipeline_leak_disabled_rule_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target "${test_targets[@]}"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -93,7 +94,8 @@ TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/t
 
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
-  --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer
+  --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
+  screen_equivalence_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
 
 stage "all passed"

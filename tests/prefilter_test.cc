@@ -22,6 +22,14 @@ namespace {
 
 using telguard::testing::Rng;
 
+// Sanitizer builds run the same checks on fewer random texts (they look for
+// memory errors; the release build carries the full counts).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kScale = 4;
+#else
+constexpr int kScale = 1;
+#endif
+
 const Scrubber& Screened() { return Scrubber::Default(); }
 
 const Scrubber& Full() {
@@ -196,7 +204,7 @@ std::string RandomText(std::mt19937& g, std::size_t max_pieces) {
 
 TEST(Screen, AgreesOnRandomTextBuiltFromRuleShapes) {
   std::mt19937 g(20261125);
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < 20000 / kScale; ++i) {
     if (!Agrees(RandomText(g, 24), i % 50 == 0)) return;
   }
 }
@@ -207,7 +215,7 @@ TEST(Screen, AgreesOnMutatedSamples) {
   auto rnd = [&g] { return static_cast<std::uint32_t>(g()); };
   const auto rules = DefaultRules();
   const auto& p = Pieces();
-  for (int i = 0; i < 12000; ++i) {
+  for (int i = 0; i < 12000 / kScale; ++i) {
     std::string s = MakeSample(rules[g() % rules.size()], rnd);
     const int edits = 1 + static_cast<int>(g() % 3);
     for (int e = 0; e < edits && !s.empty(); ++e) {
@@ -230,7 +238,7 @@ TEST(Screen, ScrubLinesAgreesOnDocuments) {
   std::mt19937 g(11);
   auto rnd = [&g] { return static_cast<std::uint32_t>(g()); };
   const auto rules = DefaultRules();
-  for (int doc = 0; doc < 300; ++doc) {
+  for (int doc = 0; doc < 300 / kScale; ++doc) {
     std::string text;
     const int lines = 1 + static_cast<int>(g() % 40);
     for (int l = 0; l < lines; ++l) {
