@@ -442,12 +442,13 @@ std::size_t ScreenDefaultRules(std::string_view text) noexcept {
     const U128 t = cur.token | static_cast<U128>(next.token) << 64;
     const U128 t2 = t & (t >> 1), t4 = t2 & (t2 >> 2), t8 = t4 & (t4 >> 4);
     std::uint64_t long_run = static_cast<std::uint64_t>(t8 & (t4 >> 8) & (t2 >> 12));
+    // Bits inside a token already looked at are skipped first; the lowest
+    // remaining bit is then a token's first byte (a token that began in an
+    // earlier chunk was looked at there), so each token is read once.
+    if (analysed_to > base) long_run &= analysed_to >= base + 64 ? 0 : ~std::uint64_t{0} << (analysed_to - base);
     while (long_run) {
-      std::size_t from = base + static_cast<std::size_t>(__builtin_ctzll(long_run));
-      while (from > 0 && (Flags(text[from - 1]) & kToken)) --from;  // the token's first byte
-      if (from >= analysed_to) {
-        if (scan.LongToken(from, &analysed_to)) return base;
-      }
+      const std::size_t from = base + static_cast<std::size_t>(__builtin_ctzll(long_run));
+      if (scan.LongToken(from, &analysed_to)) return base;
       if (analysed_to >= base + 64) break;
       long_run &= ~std::uint64_t{0} << (analysed_to - base);
     }

@@ -353,6 +353,19 @@ TEST(Screen, FiresOnEveryKeyNameOfTheContextRules) {
   }
 }
 
+// An 8 MiB token that fires nothing ("-a-a-a...": lower-case hex and '-',
+// no keyword): each byte is read a bounded number of times. (Reading back to
+// the token's start once per 64-byte chunk would take hours; ctest's
+// timeout would fail this test.)
+TEST(Screen, ReadsAHugeTokenInLinearTime) {
+  std::string s;
+  s.reserve(8 << 20);
+  while (s.size() < (8u << 20)) s += "-a";
+  EXPECT_FALSE(MayMatchDefaultRules(s));
+  EXPECT_EQ(Full().Check(s), Scrubber::Precheck::kClean);
+  EXPECT_EQ(Screened().ScrubLines(s).text, s);
+}
+
 TEST(Screen, IsOnlyUsedForTheDefaultCatalogue) {
   // A catalogue of its own: a rule on a plain lower-case word, which the
   // screen (built for the default rules) would pass. The scrubber must run
