@@ -294,12 +294,11 @@ Masks ClassifySse2(const char* p) { TG_CLASSIFY_BODY(Sse2) }
 __attribute__((target("avx2"))) Masks ClassifyAvx2(const char* p) { TG_CLASSIFY_BODY(Avx2) }
 #undef TG_CLASSIFY_BODY
 
-Masks Classify(const char* p) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2 ? ClassifyAvx2(p) : ClassifySse2(p);
-}
-#else
-Masks Classify(const char* p) {
+#endif
+
+// The same masks one byte at a time: the reference the vector versions are
+// tested against, and what runs on other CPUs.
+Masks ClassifyPortable(const char* p) {
   Masks m;
   for (int i = 0; i < 64; ++i) {
     const char c = p[i];
@@ -319,7 +318,26 @@ Masks Classify(const char* p) {
   }
   return m;
 }
+using ClassifyFn = Masks (*)(const char*);
+
+ClassifyFn ClassifierFor(ScreenIsa isa) {
+#if defined(__x86_64__)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  switch (isa) {
+    case ScreenIsa::kBest:
+      return avx2 ? ClassifyAvx2 : ClassifySse2;
+    case ScreenIsa::kSse2:
+      return ClassifySse2;
+    case ScreenIsa::kAvx2:
+      return avx2 ? ClassifyAvx2 : nullptr;
+    case ScreenIsa::kPortable:
+      return ClassifyPortable;
+  }
+  return nullptr;
+#else
+  return isa == ScreenIsa::kBest || isa == ScreenIsa::kPortable ? ClassifyPortable : nullptr;
 #endif
+}
 
 // Bit p of the result is bit p-s (Before) or p+s (After) of the byte stream
 // whose chunks are prev, cur, next. 1 <= s <= 63.
@@ -373,7 +391,9 @@ bool HasMixedCaseRun(std::string_view s, std::size_t min) noexcept {
   return false;
 }
 
-std::size_t ScreenDefaultRules(std::string_view text) noexcept {
+namespace {
+
+std::size_t Screen(std::string_view text, ClassifyFn classify) noexcept {
   const Scan scan{text};
   const std::size_t n = text.size();
   const std::size_t chunks = (n + 63) / 64;
@@ -381,10 +401,10 @@ std::size_t ScreenDefaultRules(std::string_view text) noexcept {
   // k+1 at hand.
   const auto load = [&](std::size_t k) {
     if (k >= chunks) return Masks{};
-    if (64 * k + 64 <= n) return Classify(text.data() + 64 * k);
+    if (64 * k + 64 <= n) return classify(text.data() + 64 * k);
     char tail[64] = {};  // NUL bytes belong to no class: "no character"
     std::memcpy(tail, text.data() + 64 * k, n - 64 * k);
-    return Classify(tail);
+    return classify(tail);
   };
   Masks prev, cur = load(0);
   std::size_t card_carry = 0;
@@ -456,6 +476,20 @@ std::size_t ScreenDefaultRules(std::string_view text) noexcept {
     cur = next;
   }
   return std::string_view::npos;
+}
+
+}  // namespace
+
+std::size_t ScreenDefaultRules(std::string_view text) noexcept {
+  static const ClassifyFn best = ClassifierFor(ScreenIsa::kBest);
+  return Screen(text, best);
+}
+
+bool ScreenIsaAvailable(ScreenIsa isa) noexcept { return ClassifierFor(isa) != nullptr; }
+
+std::size_t ScreenDefaultRulesWith(ScreenIsa isa, std::string_view text) noexcept {
+  const ClassifyFn f = ClassifierFor(isa);
+  return f ? Screen(text, f) : ScreenDefaultRules(text);
 }
 
 bool MayMatchDefaultRules(std::string_view text) noexcept {

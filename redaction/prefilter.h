@@ -43,6 +43,13 @@ bool MayMatchDefaultRules(std::string_view text) noexcept;
 // line-oriented callers copy those lines and resume after the next ones.
 std::size_t ScreenDefaultRules(std::string_view text) noexcept;
 
+// For tests: the screen with a chosen way of classifying bytes (kBest is
+// what ScreenDefaultRules uses: AVX2 when the CPU has it, else SSE2, else
+// portable code). An ISA the CPU lacks falls back to kBest; ask first.
+enum class ScreenIsa { kBest, kAvx2, kSse2, kPortable };
+bool ScreenIsaAvailable(ScreenIsa isa) noexcept;
+std::size_t ScreenDefaultRulesWith(ScreenIsa isa, std::string_view text) noexcept;
+
 // A run of >= `min` base64 characters ([A-Za-z0-9+/_-]) holding an
 // upper-case letter and a lower-case letter or digit: what base64 of text
 // looks like. Lower-case hex (UUIDs, digests) and paths do not qualify.

@@ -56,6 +56,14 @@ std::string Show(std::string_view s) {
 // The contract on one text. Returns false (after reporting) on the first
 // disagreement so that loops can stop early.
 bool Agrees(const std::string& text, bool scrub_too) {
+  // The vector classifiers and the byte-at-a-time one see the same text.
+  const std::size_t at = ScreenDefaultRules(text);
+  for (ScreenIsa isa : {ScreenIsa::kAvx2, ScreenIsa::kSse2, ScreenIsa::kPortable}) {
+    if (ScreenIsaAvailable(isa) && ScreenDefaultRulesWith(isa, text) != at) {
+      ADD_FAILURE() << "classifier " << static_cast<int>(isa) << " disagrees on: " << Show(text);
+      return false;
+    }
+  }
   const Scrubber::Precheck full = Full().Check(text);
   const Scrubber::Precheck screened = Screened().Check(text);
   if (full != screened) {
@@ -171,8 +179,8 @@ TEST_P(ScreenRuleTest, AgreesAcrossChunkBoundaries) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllRules, ScreenRuleTest, ::testing::Range<std::size_t>(0, DefaultRules().size()),
-                         [](const auto& info) {
-                           std::string id(DefaultRules()[info.param].id);
+                         [](const ::testing::TestParamInfo<std::size_t>& p) {
+                           std::string id(DefaultRules()[p.param].id);
                            for (char& c : id) {
                              if (c == '-') c = '_';
                            }
@@ -261,7 +269,9 @@ TEST(Screen, OffsetLeavesOnlyCleanLinesBehind) {
     for (int l = 0; l < 8; ++l) text += RandomText(g, 6) + "\n";
     const std::size_t at = ScreenDefaultRules(text);
     ASSERT_EQ(at == std::string_view::npos, !MayMatchDefaultRules(text));
-    if (at != std::string_view::npos) ASSERT_EQ(at % 64, 0u);
+    if (at != std::string_view::npos) {
+      ASSERT_EQ(at % 64, 0u);
+    }
     const std::size_t limit = at == std::string_view::npos ? text.size() : at;
     std::size_t start = 0;
     for (std::size_t nl = text.find('\n'); nl != std::string::npos && nl < limit; nl = text.find('\n', start)) {
@@ -364,6 +374,14 @@ TEST(Screen, ReadsAHugeTokenInLinearTime) {
   EXPECT_FALSE(MayMatchDefaultRules(s));
   EXPECT_EQ(Full().Check(s), Scrubber::Precheck::kClean);
   EXPECT_EQ(Screened().ScrubLines(s).text, s);
+}
+
+TEST(Screen, PortableClassifierIsAlwaysThere) {
+  EXPECT_TRUE(ScreenIsaAvailable(ScreenIsa::kBest));
+  EXPECT_TRUE(ScreenIsaAvailable(ScreenIsa::kPortable));
+#if defined(__x86_64__)
+  EXPECT_TRUE(ScreenIsaAvailable(ScreenIsa::kSse2));
+#endif
 }
 
 TEST(Screen, IsOnlyUsedForTheDefaultCatalogue) {
