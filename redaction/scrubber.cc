@@ -224,7 +224,11 @@ struct Scrubber::Impl {
         if (!dh.empty()) {
           s = std::move(d);
           for (const auto& h : dh) AddHit(hits, h.rule_id, h.count);
-          return true;
+          // The decoded, scrubbed view replaces the text. What the deeper
+          // pass could not look at (a base64 run at the depth limit, when
+          // the view needed more decoding rounds) is looked at here.
+          cand.clear();
+          if (!Candidates(s, &cand, &percent, &escape, &base64)) return false;
         }
       }
     }

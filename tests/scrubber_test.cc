@@ -172,6 +172,28 @@ TEST(Encodings, Base64RunIsRedactedWhole) {
   }
 }
 
+// Found by scrub_property: text that needs more unescaping rounds than one
+// pass takes, holding another finding and a base64-wrapped key. The decoded
+// view (which holds the other finding) replaced the text, but the base64 run
+// in it had only been looked at past the depth limit.
+TEST(Encodings, Base64RunInAViewThatNeededMoreDecodingRounds) {
+  const auto& rules = DefaultRules();
+  const auto rule = [&](std::string_view id) {
+    return *std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.id == id; });
+  };
+  std::vector<std::string> parts;
+  const std::string key = MakeSample(rule("github-pat"), Rng(41), &parts);
+  const std::string card = MakeSample(rule("payment-card"), Rng(42));
+  const std::string text = std::string(22, '\\') + " " + Base64Encode(key) + " and " + card + " " + std::string(36, '\\') + "/";
+  const ScrubResult r = S().Scrub(text);
+  ASSERT_TRUE(r.ok);
+  EXPECT_TRUE(HasHit(r, "github-pat")) << r.text;
+  EXPECT_TRUE(HasHit(r, "payment-card")) << r.text;
+  EXPECT_EQ(r.text.find(Base64Encode(key)), std::string::npos) << r.text;
+  ExpectNoParts(r.text, parts, "github-pat");
+  EXPECT_EQ(S().Scrub(r.text).text, r.text);  // idempotent
+}
+
 TEST(Encodings, Base64WithoutSecretSurvives) {
   const std::string run = Base64Encode("hello world, this is a harmless message");
   const ScrubResult r = S().Scrub("payload " + run);
