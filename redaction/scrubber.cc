@@ -144,12 +144,19 @@ struct Scrubber::Impl {
     return g[0];
   }
 
-  // Rewrites every confirmed match of one rule; returns how many.
-  std::size_t Rewrite(const CompiledRule& cr, std::string& s) const {
+  // A confirmed finding: bytes [begin, end) of the text, by compiled rule.
+  struct Span {
+    std::size_t begin, end;
+    int rule;
+  };
+
+  // Every confirmed match of one rule in `s`, as spans (never overlapping
+  // each other).
+  void Collect(int r, std::string_view s, std::vector<Span>* spans) const {
+    const CompiledRule& cr = compiled[static_cast<std::size_t>(r)];
     std::vector<re2::StringPiece> g(static_cast<std::size_t>(cr.groups) + 1);
-    const re2::StringPiece text(s);
-    std::string out;
-    std::size_t copied = 0, pos = 0, count = 0;
+    const re2::StringPiece text(s.data(), s.size());
+    std::size_t last_end = 0, pos = 0;
     while (pos <= s.size() &&
            cr.re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), cr.groups + 1)) {
       const re2::StringPiece secret = Secret(g.data(), cr.groups);
@@ -157,7 +164,7 @@ struct Scrubber::Impl {
       const std::size_t we = ws + g[0].size();
       const std::size_t ss = static_cast<std::size_t>(secret.data() - s.data());
       std::string_view sv(secret.data(), secret.size());
-      bool skip = sv.empty() || ss < copied || sv.substr(0, kMarker.size()) == kMarker;
+      bool skip = sv.empty() || ss < last_end || sv.substr(0, kMarker.size()) == kMarker;
       if (!skip && !RunValidator(cr.rule->validator, sv)) {
         // A greedy match may have swallowed a neighbouring number ("card 3"):
         // for checksummed formats the longest valid prefix is the finding.
@@ -166,10 +173,8 @@ struct Scrubber::Impl {
       }
       const std::size_t se_valid = ss + sv.size();
       if (!skip) {
-        out.append(s, copied, ss - copied);
-        out.append(kMarker).append(cr.rule->id).push_back(']');
-        copied = se_valid;
-        ++count;
+        spans->push_back({ss, se_valid, r});
+        last_end = se_valid;
         pos = std::max({we, se_valid, ws + 1});
         // A consumed trailing delimiter, or what follows a shortened
         // finding, may start the next candidate: step back onto it.
@@ -178,11 +183,72 @@ struct Scrubber::Impl {
         pos = ws + 1;
       }
     }
-    if (count > 0) {
-      out.append(s, copied, std::string::npos);
-      s = std::move(out);
+  }
+
+  // Replaces one rule's spans (which never overlap) in `s`.
+  void Apply(const std::vector<Span>& spans, std::string& s) const {
+    std::string out;
+    out.reserve(s.size());
+    std::size_t copied = 0;
+    for (const Span& a : spans) {
+      out.append(s, copied, a.begin - copied);
+      out.append(kMarker).append(compiled[static_cast<std::size_t>(a.rule)].rule->id).push_back(']');
+      copied = a.end;
     }
-    return count;
+    out.append(s, copied, std::string::npos);
+    s = std::move(out);
+  }
+
+  // Rewrites the findings of the candidate rules, one rule after the other
+  // in catalogue order (a later rule sees the earlier replacements, so a
+  // value holding a replaced key is still redacted whole). Then a sweep:
+  // what each rule found in the text as it came in and still stands
+  // verbatim is replaced too, because an earlier replacement can take the
+  // context a later rule needs ("Authorization: Bearer Cookie: s=..." loses
+  // "Cookie:" to the Authorization rule, and the cookie rule then finds
+  // nothing).
+  void RewriteAll(const std::vector<int>& cand, std::string& s, std::vector<RuleHit>& hits) const {
+    if (cand.empty()) return;
+    const std::string original = cand.size() > 1 ? s : std::string();
+    std::vector<Span> spans;
+    for (int r : cand) {
+      spans.clear();
+      Collect(r, s, &spans);
+      if (spans.empty()) continue;
+      Apply(spans, s);
+      AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, spans.size());
+    }
+    if (cand.size() < 2) return;
+    for (int r : cand) {
+      spans.clear();
+      Collect(r, original, &spans);
+      std::size_t n = 0;
+      for (const Span& a : spans) {
+        const std::string secret = original.substr(a.begin, a.end - a.begin);
+        std::string out;
+        std::size_t copied = 0;
+        for (std::size_t at = s.find(secret); at != std::string::npos; at = s.find(secret, at + secret.size())) {
+          if (InsideMarker(s, at)) continue;
+          out.append(s, copied, at - copied);
+          out.append(kMarker).append(compiled[static_cast<std::size_t>(r)].rule->id).push_back(']');
+          copied = at + secret.size();
+          ++n;
+        }
+        if (copied > 0) {
+          out.append(s, copied, std::string::npos);
+          s = std::move(out);
+        }
+      }
+      if (n > 0) AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, n);
+    }
+  }
+
+  // Whether s[at] lies inside a "[REDACTED:...]" marker.
+  static bool InsideMarker(const std::string& s, std::size_t at) {
+    const std::size_t open = s.rfind(kMarker, at);
+    if (open == std::string::npos) return false;
+    const std::size_t close = s.find(']', open);
+    return close != std::string::npos && at <= close;
   }
 
   bool FirstConfirmed(const CompiledRule& cr, std::string_view s) const {
@@ -233,10 +299,7 @@ struct Scrubber::Impl {
       }
     }
 
-    for (int r : cand) {
-      const CompiledRule& cr = compiled[static_cast<std::size_t>(r)];
-      if (const std::size_t n = Rewrite(cr, s); n > 0) AddHit(hits, cr.rule->id, n);
-    }
+    RewriteAll(cand, s, hits);
 
     if (base64 && depth < kMaxDepth) {
       if (!RedactBase64(s, hits, depth)) return false;

@@ -233,6 +233,18 @@ TEST(Context, KeepsKeyNamesAndRedactsValues) {
   for (const auto& c : cases) EXPECT_EQ(S().Scrub(c.in).text, c.out);
 }
 
+// Found by scrub_property: "Authorization: Bearer Cookie: session=..." made
+// the Authorization rule take "Cookie:" as its value; rewriting that first
+// hid the cookie from the cookie rule. Every rule now looks at the same text.
+TEST(Context, OneRulesReplacementDoesNotHideAnothersContext) {
+  const std::string session = telguard::testing::Token("", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789", 32, 9);
+  const ScrubResult r = S().Scrub("Authorization: Bearer Cookie: session=" + session);
+  EXPECT_EQ(r.text.find(session), std::string::npos) << r.text;
+  EXPECT_TRUE(HasHit(r, "http-authorization")) << r.text;
+  EXPECT_TRUE(HasHit(r, "http-cookie")) << r.text;
+  EXPECT_EQ(S().Scrub(r.text).text, r.text);
+}
+
 TEST(Pii, HomeDirectoryKeepsTheRestOfThePath) {
   EXPECT_EQ(S().Scrub("open /home/alice/src/app/main.go").text,
             "open /home/[REDACTED:home-directory-user]/src/app/main.go");
