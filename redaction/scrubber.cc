@@ -202,14 +202,15 @@ struct Scrubber::Impl {
   // Rewrites the findings of the candidate rules, one rule after the other
   // in catalogue order (a later rule sees the earlier replacements, so a
   // value holding a replaced key is still redacted whole). Then a sweep:
-  // what each rule found in the text as it came in and still stands
-  // verbatim is replaced too, because an earlier replacement can take the
-  // context a later rule needs ("Authorization: Bearer Cookie: s=..." loses
-  // "Cookie:" to the Authorization rule, and the cookie rule then finds
-  // nothing).
+  // each rule's findings in the text as it came in that no replacement
+  // touched are replaced where they now stand, because an earlier
+  // replacement can take the context a later rule needs ("Authorization:
+  // Bearer Cookie: s=..." loses "Cookie:" to the Authorization rule, and the
+  // cookie rule then finds nothing).
   void RewriteAll(const std::vector<int>& cand, std::string& s, std::vector<RuleHit>& hits) const {
     if (cand.empty()) return;
     const std::string original = cand.size() > 1 ? s : std::string();
+    std::vector<std::vector<Span>> rounds;  // each rule's replacements, in the text it saw
     std::vector<Span> spans;
     for (int r : cand) {
       spans.clear();
@@ -217,38 +218,46 @@ struct Scrubber::Impl {
       if (spans.empty()) continue;
       Apply(spans, s);
       AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, spans.size());
+      rounds.push_back(spans);
     }
     if (cand.size() < 2) return;
+    // Where an incoming span stands now, or false when a replacement
+    // touched it.
+    const auto follow = [&](Span& a) {
+      for (const auto& round : rounds) {
+        std::ptrdiff_t shift = 0;
+        for (const Span& e : round) {
+          if (a.begin < e.end && e.begin < a.end) return false;
+          if (e.end <= a.begin) {
+            shift += static_cast<std::ptrdiff_t>(kMarker.size() + compiled[static_cast<std::size_t>(e.rule)].rule->id.size() + 1) -
+                     static_cast<std::ptrdiff_t>(e.end - e.begin);
+          }
+        }
+        a.begin = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(a.begin) + shift);
+        a.end = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(a.end) + shift);
+      }
+      return true;
+    };
+    std::vector<Span> sweep;
     for (int r : cand) {
       spans.clear();
       Collect(r, original, &spans);
       std::size_t n = 0;
-      for (const Span& a : spans) {
-        const std::string secret = original.substr(a.begin, a.end - a.begin);
-        std::string out;
-        std::size_t copied = 0;
-        for (std::size_t at = s.find(secret); at != std::string::npos; at = s.find(secret, at + secret.size())) {
-          if (InsideMarker(s, at)) continue;
-          out.append(s, copied, at - copied);
-          out.append(kMarker).append(compiled[static_cast<std::size_t>(r)].rule->id).push_back(']');
-          copied = at + secret.size();
-          ++n;
-        }
-        if (copied > 0) {
-          out.append(s, copied, std::string::npos);
-          s = std::move(out);
-        }
+      for (Span a : spans) {
+        const std::string_view secret(original.data() + a.begin, a.end - a.begin);
+        if (!follow(a) || s.compare(a.begin, a.end - a.begin, secret) != 0) continue;
+        const bool taken = std::any_of(sweep.begin(), sweep.end(), [&](const Span& b) {
+          return a.begin < b.end && b.begin < a.end;
+        });
+        if (taken) continue;
+        sweep.push_back(a);
+        ++n;
       }
       if (n > 0) AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, n);
     }
-  }
-
-  // Whether s[at] lies inside a "[REDACTED:...]" marker.
-  static bool InsideMarker(const std::string& s, std::size_t at) {
-    const std::size_t open = s.rfind(kMarker, at);
-    if (open == std::string::npos) return false;
-    const std::size_t close = s.find(']', open);
-    return close != std::string::npos && at <= close;
+    if (sweep.empty()) return;
+    std::sort(sweep.begin(), sweep.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+    Apply(sweep, s);
   }
 
   bool FirstConfirmed(const CompiledRule& cr, std::string_view s) const {
