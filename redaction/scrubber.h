@@ -85,8 +85,8 @@ class Scrubber {
   // Scrubs one string. Never throws.
   ScrubResult Scrub(std::string_view text) const noexcept;
 
-  // The screen, then (when it fires) one DFA pass: says whether Scrub() could change `text`: kClean
-  // means it would return `text` unchanged. Joining several strings with
+  // The screen, then (when it fires) one DFA pass: says whether Scrub()
+  // could change `text`. kClean means it would return `text` unchanged. Joining several strings with
   // '\n' and checking once is sound: any finding inside one string is also
   // a finding inside the joined text.
   enum class Precheck { kClean, kCandidates, kFailed };
