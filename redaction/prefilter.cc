@@ -8,6 +8,8 @@
 #include <immintrin.h>
 #endif
 
+#include "redaction/text_codec.h"
+
 namespace telguard::redaction {
 namespace {
 
@@ -60,13 +62,6 @@ bool StartsWithIgnoreCase(std::string_view s, std::string_view needle) {
 
 bool EndsWithIgnoreCase(std::string_view s, std::string_view needle) {
   return s.size() >= needle.size() && StartsWithIgnoreCase(s.substr(s.size() - needle.size()), needle);
-}
-
-bool ContainsIgnoreCase(std::string_view s, std::string_view needle) {
-  for (std::size_t i = 0; i + needle.size() <= s.size(); ++i) {
-    if (Lower(s[i]) == needle[0] && StartsWithIgnoreCase(s.substr(i), needle)) return true;
-  }
-  return false;
 }
 
 // One of the high-entropy rule's words: secret, token, password, passwd,

@@ -61,13 +61,6 @@ struct CompiledRule {
   std::vector<std::string> keywords;  // lower-case; empty: rule is in the set
 };
 
-bool ContainsIgnoreCase(std::string_view hay, std::string_view needle) {
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
-  return it != hay.end();
-}
-
 bool MostlyPrintable(std::string_view s) {
   if (s.empty()) return false;
   std::size_t printable = 0;
@@ -185,6 +178,11 @@ struct Scrubber::Impl {
     }
   }
 
+  // Length of "[REDACTED:<id>]" for compiled rule r.
+  std::size_t MarkerSize(int r) const {
+    return kMarker.size() + compiled[static_cast<std::size_t>(r)].rule->id.size() + 1;
+  }
+
   // Replaces one rule's spans (which never overlap) in `s`.
   void Apply(const std::vector<Span>& spans, std::string& s) const {
     std::string out;
@@ -212,15 +210,18 @@ struct Scrubber::Impl {
     const std::string original = cand.size() > 1 ? s : std::string();
     std::vector<std::vector<Span>> rounds;  // each rule's replacements, in the text it saw
     std::vector<Span> spans;
-    for (int r : cand) {
+    std::size_t first_change = cand.size();  // rules up to it saw the incoming text
+    for (std::size_t k = 0; k < cand.size(); ++k) {
       spans.clear();
-      Collect(r, s, &spans);
+      Collect(cand[k], s, &spans);
       if (spans.empty()) continue;
       Apply(spans, s);
-      AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, spans.size());
+      AddHit(hits, compiled[static_cast<std::size_t>(cand[k])].rule->id, spans.size());
       rounds.push_back(spans);
+      first_change = std::min(first_change, k);
     }
-    if (cand.size() < 2) return;
+    // Only rules after the first replacement saw a changed text.
+    if (first_change + 1 >= cand.size()) return;
     // Where an incoming span stands now, or false when a replacement
     // touched it.
     const auto follow = [&](Span& a) {
@@ -229,8 +230,7 @@ struct Scrubber::Impl {
         for (const Span& e : round) {
           if (a.begin < e.end && e.begin < a.end) return false;
           if (e.end <= a.begin) {
-            shift += static_cast<std::ptrdiff_t>(kMarker.size() + compiled[static_cast<std::size_t>(e.rule)].rule->id.size() + 1) -
-                     static_cast<std::ptrdiff_t>(e.end - e.begin);
+            shift += static_cast<std::ptrdiff_t>(MarkerSize(e.rule)) - static_cast<std::ptrdiff_t>(e.end - e.begin);
           }
         }
         a.begin = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(a.begin) + shift);
@@ -239,7 +239,8 @@ struct Scrubber::Impl {
       return true;
     };
     std::vector<Span> sweep;
-    for (int r : cand) {
+    for (std::size_t k = first_change + 1; k < cand.size(); ++k) {
+      const int r = cand[k];
       spans.clear();
       Collect(r, original, &spans);
       std::size_t n = 0;

@@ -1,6 +1,8 @@
 #include "redaction/text_codec.h"
 
+#include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdint>
 #include <cstring>
 
@@ -74,6 +76,13 @@ int HexValue(char c) {
 }
 
 }  // namespace
+
+bool ContainsIgnoreCase(std::string_view hay, std::string_view lower_needle) {
+  auto it = std::search(hay.begin(), hay.end(), lower_needle.begin(), lower_needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+  return it != hay.end();
+}
 
 std::optional<std::string> NormalizeUtf8(std::string_view s) {
   std::size_t i = 0;

@@ -14,6 +14,10 @@ namespace telguard::redaction {
 // nullopt when `s` needs neither (the common, allocation-free case).
 std::optional<std::string> NormalizeUtf8(std::string_view s);
 
+// Whether `hay` holds `lower_needle` (given in lower case), ignoring the
+// case of ASCII letters in `hay`.
+bool ContainsIgnoreCase(std::string_view hay, std::string_view lower_needle);
+
 // True when `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);
 
