@@ -13,7 +13,11 @@ std::unique_ptr<PriceTable> PriceTable::Parse(std::string_view json_text, std::s
     *error = "price list is not a JSON object";
     return nullptr;
   }
-  for (const auto& [model, v] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    // Named references, not a structured binding: clang 14 cannot capture
+    // a binding in the lambda below.
+    const std::string& model = item.key();
+    const nlohmann::json& v = item.value();
     if (!v.is_object()) continue;  // "_comment", sample_spec and the like
     auto num = [&](const char* key) {
       const auto it = v.find(key);

@@ -70,12 +70,19 @@ start=$(date +%s)
 stage() { echo "== $1 ($(( $(date +%s) - start ))s) =="; }
 
 stage "release build and the whole test suite"
-build build -DTELGUARD_BUILD_BENCH=ON
-(cd build && ctest -j "$jobs" --output-on-failure --timeout 600)
+build build -DTELGUARD_BUILD_BENCH=ON -DTELGUARD_WERROR=ON
+# Package.DebInstallsAndRuns really installs the .deb on this (fresh CI)
+# machine and removes it again when run as root.
+(cd build && TELGUARD_DEB_INSTALL=1 ctest -j "$jobs" --output-on-failure --timeout 600)
+
+stage "clang 14 build of everything (library, CLI, tests, benches), warnings as errors"
+# Compiled, not run (the suite ran above): -O0 keeps it quick.
+CC=clang CXX=clang++ build build-clang -DTELGUARD_BUILD_BENCH=ON -DTELGUARD_WERROR=ON -DCMAKE_CXX_FLAGS_RELEASE=-O0 \
+  -DCMAKE_C_FLAGS_RELEASE=-O0
 
 stage "ASan+UBSan build and the test suite under it"
-# The install-consumer test links uninstrumented programs against the
-# library; it runs in the release build above.
+# The install-consumer and package tests link uninstrumented programs against
+# the library or build the .deb; they run in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
 test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
               scrubber_test validators_test prefilter_test cli_test sender_test client_test pipeline_leak_replay
@@ -84,7 +91,7 @@ test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target "${test_targets[@]}"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-   ctest -j "$jobs" --output-on-failure --timeout 900 -E InstallConsumer)
+   ctest -j "$jobs" --output-on-failure --timeout 900 -E "InstallConsumer|Package")
 
 stage "ThreadSanitizer build: the tests that run many threads at once"
 build build-tsan -DTELGUARD_SANITIZE=thread -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
@@ -94,7 +101,7 @@ TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/t
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
 
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
-CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
+CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF -DTELGUARD_WERROR=ON \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
   screen_equivalence_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"

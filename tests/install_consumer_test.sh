@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs telguard into a temporary prefix, then builds and runs the
 # examples against the installed package: the C and C++ programs with
-# pkg-config (shared, and the C one statically), both with find_package, and
+# pkg-config (shared, and the C one statically with pkg-config --static),
+# both with find_package (and the C one with telguard::telguard_static), and
 # the Python ctypes example. Each must deliver its events to a receiver on
 # 127.0.0.1.
 # usage: install_consumer_test.sh BUILD_DIR SOURCE_DIR RECEIVER_BIN
@@ -45,16 +46,31 @@ c++ -std=c++17 "$src/examples/cpp/session.cc" $(pkg-config --cflags --libs telgu
 "$work/cpp_shared"
 expect_events "C++ (pkg-config, shared)" 8
 
-cc "$src/examples/c/session.c" $(pkg-config --cflags telguard) "$libdir/libtelguard.a" \
-  $(pkg-config --libs-only-l --static telguard | sed 's/-ltelguard//') -lm -o "$work/c_static"
+# Static, with nothing but `pkg-config --static`: a copy of the prefix that
+# holds libtelguard.a and no shared library, so the link cannot fall back to
+# the .so; every other flag (re2, curl, zlib, -lm, -lstdc++) comes from the
+# .pc file.
+rel=$(realpath --relative-to="$prefix" "$libdir")
+static=$work/static-prefix
+mkdir -p "$static/$rel/pkgconfig"
+cp "$libdir/libtelguard.a" "$static/$rel/"
+cp "$libdir/pkgconfig/telguard.pc" "$static/$rel/pkgconfig/"
+cp -r "$prefix/include" "$static/include"
+cc "$src/examples/c/session.c" $(PKG_CONFIG_PATH="$static/$rel/pkgconfig" pkg-config --static --cflags --libs telguard) \
+  -o "$work/c_static"
+if ldd "$work/c_static" | grep -q libtelguard; then echo "FAIL: the static link used libtelguard.so"; exit 1; fi
 "$work/c_static"
-expect_events "C (static)" 5
+expect_events "C (static, pkg-config --static)" 5
 
 cmake -S "$src/examples" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 "$work/consumer/c_session"
 "$work/consumer/cpp_session"
 expect_events "find_package(telguard) consumers" 13
+[ -x "$work/consumer/c_session_static" ] || { echo "FAIL: telguard::telguard_static was not defined"; exit 1; }
+if ldd "$work/consumer/c_session_static" | grep -q libtelguard; then echo "FAIL: telguard_static linked the .so"; exit 1; fi
+"$work/consumer/c_session_static"
+expect_events "find_package(telguard) telguard::telguard_static" 5
 
 if command -v python3 >/dev/null; then
   TELGUARD_LIBRARY=$libdir/libtelguard.so python3 "$src/examples/python/session.py"
