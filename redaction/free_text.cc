@@ -11,6 +11,7 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include "redaction/value_rules.h"
 #include "schemas/embedded.h"
 
 namespace telguard::redaction {
@@ -73,32 +74,54 @@ struct NumberRule {
   long min = 0, max = 0;
 };
 
-// Placeholders the transforms write; a finding's class picks its placeholder.
-constexpr std::string_view kPlaceholders[] = {"<path>",    "<url>",    "<email>", "<ip>",    "<hex>",
-                                              "<number>",  "<word>",   "<quoted>", "<symbols>", "<secret>",
-                                              "<phone>",   "<card>",   "<iban>",  "<ssn>",   "<mac>",
-                                              "<redacted>"};
+// Placeholders the templater writes.
+constexpr std::string_view kPlaceholders[] = {"<path>", "<url>",    "<email>",  "<ip>",     "<hex>",
+                                              "<number>", "<word>", "<quoted>", "<symbols>"};
 
-std::string_view PlaceholderForClass(std::string_view cls) {
-  if (cls == "credential") return "<secret>";
-  if (cls == "email") return "<email>";
-  if (cls == "phone") return "<phone>";
-  if (cls == "ip") return "<ip>";
-  if (cls == "mac") return "<mac>";
-  if (cls == "card") return "<card>";
-  if (cls == "iban") return "<iban>";
-  if (cls == "ssn") return "<ssn>";
-  if (cls == "home-path") return "<path>";
-  return "<redacted>";
-}
+// A scrubber finding stays as its marker "[REDACTED:<rule-id>]" (ids of the
+// rule catalogue only): the wire check knows markers are not values, and the
+// reader sees what kind of thing was there.
+constexpr std::string_view kMarker = "[REDACTED:";
+constexpr std::size_t kMaxMarker = 64;
 
-// The placeholder that starts at s[0], or empty.
+// The placeholder or marker that starts at s[0], or empty.
 std::string_view PlaceholderAt(std::string_view s) {
-  if (s.empty() || s[0] != '<') return {};
-  for (std::string_view p : kPlaceholders) {
-    if (s.substr(0, p.size()) == p) return p;
+  if (s.empty()) return {};
+  if (s[0] == '<') {
+    for (std::string_view p : kPlaceholders) {
+      if (s.substr(0, p.size()) == p) return p;
+    }
+  } else if (s[0] == '[' && s.substr(0, kMarker.size()) == kMarker) {
+    const std::size_t end = s.substr(0, kMaxMarker).find(']');
+    if (end != std::string_view::npos && IsCataloguedRule(s.substr(kMarker.size(), end - kMarker.size()))) {
+      return s.substr(0, end + 1);
+    }
   }
   return {};
+}
+
+// A chunk (no spaces) as outer punctuation and core; a marker is never cut.
+struct Chunk {
+  std::string_view lead, core, trail;
+};
+Chunk SplitChunk(std::string_view chunk) {
+  std::size_t lead = 0;
+  while (lead < chunk.size() && kLeadPunct.find(chunk[lead]) != std::string_view::npos &&
+         PlaceholderAt(chunk.substr(lead)).empty()) {
+    ++lead;
+  }
+  std::size_t end = chunk.size();
+  while (end > lead && kTrailPunct.find(chunk[end - 1]) != std::string_view::npos) {
+    if (chunk[end - 1] == ']') {
+      const std::size_t open = chunk.rfind(kMarker, end - 1);
+      if (open != std::string_view::npos && open >= lead &&
+          PlaceholderAt(chunk.substr(open)).size() == end - open) {
+        break;
+      }
+    }
+    --end;
+  }
+  return {chunk.substr(0, lead), chunk.substr(lead, end - lead), chunk.substr(end)};
 }
 
 bool IsPlaceholder(std::string_view s) { return !s.empty() && PlaceholderAt(s).size() == s.size(); }
@@ -110,7 +133,6 @@ struct QuotePair {
 };
 constexpr QuotePair kQuotes[] = {
     {"'", "'"}, {"\"", "\""}, {"`", "`"}, {"\u201c", "\u201d"}, {"\u2018", "\u2019"}};
-constexpr std::string_view kMarker = "[REDACTED:";
 
 bool OpensQuote(std::string_view text, std::size_t i) {
   if (i == 0) return true;
@@ -195,30 +217,22 @@ class Writer {
   std::size_t run_ = 0, run_start_ = 0;
 };
 
-// Quoted spans become <quoted>; [REDACTED:<id>] markers become the
-// placeholder of the rule's class. Returns false when there was nothing to do.
-bool RewriteQuotesAndMarkers(std::string_view text, const Scrubber& scrubber, std::string* out) {
+// Quoted spans become <quoted>. Returns false when there was nothing to do
+// (the common case: no copy).
+bool RewriteQuotes(std::string_view text, std::string* out) {
   bool any = false;
   for (std::size_t i = 0; i < text.size() && !any; ++i) {
     const char c = text[i];
-    any = c == '\'' || c == '"' || c == '`' || c == '[' || static_cast<unsigned char>(c) == 0xe2;
+    any = c == '\'' || c == '"' || c == '`' || static_cast<unsigned char>(c) == 0xe2;
   }
   if (!any) return false;
   out->reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
-    if (text.compare(i, kMarker.size(), kMarker) == 0) {
-      const std::size_t end = text.find(']', i + kMarker.size());
-      if (end != std::string_view::npos) {
-        const std::string_view id = text.substr(i + kMarker.size(), end - i - kMarker.size());
-        std::string_view cls;
-        for (const auto& r : scrubber.rules()) {
-          if (r.id == id) cls = r.cls;
-        }
-        *out += PlaceholderForClass(cls);
-        i = end + 1;
-        continue;
-      }
+    if (const auto m = PlaceholderAt(text.substr(i)); !m.empty()) {
+      out->append(m);
+      i += m.size();
+      continue;
     }
     bool quoted = false;
     if (OpensQuote(text, i)) {
@@ -425,7 +439,7 @@ ScrubResult FreeTextPolicy::Apply(FreeTextMode mode, std::string_view text) cons
 std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
   std::string rewritten;
   const std::string_view text =
-      RewriteQuotesAndMarkers(scrubbed, *impl_->scrubber, &rewritten) ? std::string_view(rewritten) : scrubbed;
+      RewriteQuotes(scrubbed, &rewritten) ? std::string_view(rewritten) : scrubbed;
   std::string out;
   out.reserve(text.size());
   Writer w(out);
@@ -457,7 +471,7 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
     std::size_t i = 0;
     while (i < core.size()) {
       const unsigned char c = static_cast<unsigned char>(core[i]);
-      if (c == '<') {
+      if (c == '<' || c == '[') {
         if (const auto p = PlaceholderAt(core.substr(i)); !p.empty()) {
           placeholder(p);
           i += p.size();
@@ -494,17 +508,10 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
     }
     std::size_t end = i;
     while (end < text.size() && !IsSpace(static_cast<unsigned char>(text[end]))) ++end;
-    std::string_view chunk = text.substr(i, end - i);
+    const Chunk chunk = SplitChunk(text.substr(i, end - i));
     i = end;
-    std::size_t lead = 0;
-    while (lead < chunk.size() && kLeadPunct.find(chunk[lead]) != std::string_view::npos) ++lead;
-    std::size_t trail = 0;
-    while (trail < chunk.size() - lead &&
-           kTrailPunct.find(chunk[chunk.size() - 1 - trail]) != std::string_view::npos) {
-      ++trail;
-    }
-    const std::string_view core = chunk.substr(lead, chunk.size() - lead - trail);
-    for (std::size_t k = 0; k < lead; ++k) w.Punct(chunk[k]);
+    const std::string_view core = chunk.core;
+    for (char c : chunk.lead) w.Punct(c);
     if (core.empty()) {
     } else if (IsPlaceholder(core)) {
       placeholder(core);
@@ -537,7 +544,7 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
     } else {
       generic(core);
     }
-    for (std::size_t k = chunk.size() - trail; k < chunk.size(); ++k) w.Punct(chunk[k]);
+    for (char c : chunk.trail) w.Punct(c);
   }
   w.Finish();
   return out;
@@ -587,12 +594,9 @@ bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
     i = end;
     // A whole chunk (outer punctuation aside) may be one vocabulary entry
     // with inner punctuation ("http/1.1").
-    std::size_t lead = 0, trail = 0;
-    while (lead < chunk.size() && kLeadPunct.find(chunk[lead]) != std::string_view::npos) ++lead;
-    while (trail < chunk.size() - lead && kTrailPunct.find(chunk[chunk.size() - 1 - trail]) != std::string_view::npos) {
-      ++trail;
-    }
-    const std::string_view core = chunk.substr(lead, chunk.size() - lead - trail);
+    const Chunk parts = SplitChunk(chunk);
+    const std::size_t lead = parts.lead.size();
+    const std::string_view core = parts.core;
     const bool whole = !core.empty() && core.find_first_not_of(
                                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
                                             std::string_view::npos &&
@@ -606,7 +610,7 @@ bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
         k += core.size();
         continue;
       }
-      if (b == '<') {
+      if (b == '<' || b == '[') {
         if (const auto p = PlaceholderAt(chunk.substr(k)); !p.empty()) {
           prev = {};
           punct_run = 0;

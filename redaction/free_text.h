@@ -6,7 +6,9 @@
 //   kTemplate  (the default) the text keeps its structure and only words of
 //              the closed vocabulary schemas/vocabulary.json; every other
 //              token becomes a typed placeholder (<path> <url> <email> <ip>
-//              <hex> <number> <word> <quoted> <symbols> <secret> ...);
+//              <hex> <number> <word> <quoted> <symbols>); what a scrubber
+//              rule found stays as its marker [REDACTED:<rule-id>] (an id of
+//              the rule catalogue, value_rules.h);
 //              numbers stay only where the vocabulary's "numbers" rules say
 //              (an HTTP status after "HTTP", an exit status after "exit");
 //   kScrub     the deny-list scrubber alone (text it does not recognise
@@ -21,8 +23,9 @@
 //
 // The output gate does not trust the transform: ConformsToTemplate() and
 // IsClass() re-read an output with their own scanner and say whether every
-// token is a vocabulary word, an allowed number, a placeholder or a short
-// punctuation run (template), or one id of the class table (class).
+// token is a vocabulary word, an allowed number, a placeholder, a catalogued
+// marker or a short punctuation run (template), or one id of the class table
+// (class).
 //
 // Template output is ASCII; case is kept only as lower, Capitalised or UPPER.
 // Template(Template(x)) == Template(x); Classify(Classify(x)) is a class id.

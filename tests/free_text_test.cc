@@ -83,7 +83,7 @@ TEST(FreeText, CredentialRulesRunFirstInEveryModeAndTheAuditNamesTheRule) {
     EXPECT_TRUE(HasHit(r, "github-pat")) << FreeTextModeName(m);
     EXPECT_EQ(r.text.find(secret), std::string::npos) << FreeTextModeName(m) << ": " << r.text;
   }
-  EXPECT_EQ(P().Apply(FreeTextMode::kTemplate, text).text, "push failed: token <secret> rejected");
+  EXPECT_EQ(P().Apply(FreeTextMode::kTemplate, text).text, "push failed: token [REDACTED:github-pat] rejected");
 }
 
 TEST(FreeText, RandomTokensNeverSurviveTemplating) {
@@ -131,12 +131,12 @@ INSTANTIATE_TEST_SUITE_P(
                       ClassCase{"please refactor my diary", "other"}));
 
 TEST(FreeText, GateRejectsWhatTheTemplaterNeverWrites) {
-  for (const char* bad : {"password hunter2", "token Zq9xK2", "Grüße", "what!!!! now", "status 9999",
+  for (const char* bad : {"[REDACTED:no-such-rule]", "[REDACTED:email", "password hunter2", "token Zq9xK2", "Grüße", "what!!!! now", "status 9999",
                           "retry 3 times", "<wordx>", "tAbLe", "tab\tseparated", "café"}) {
     EXPECT_FALSE(P().ConformsToTemplate(bad)) << bad;
   }
   for (const char* good : {"", "permission denied", "HTTP 404", "<path>: <word>", "(file) not found.",
-                           "exit status 1", "ENOENT"}) {
+                           "exit status 1", "ENOENT", "token=[REDACTED:secret-assignment],"}) {
     EXPECT_TRUE(P().ConformsToTemplate(good)) << good;
   }
   EXPECT_FALSE(P().IsClass("http_4xx:999"));
