@@ -111,12 +111,13 @@ bool IsLowerUuid(std::string_view s) {
 
 bool ValuePolicy::FreeText(const AttrSpec& spec, std::string_view text, std::string_view event, std::string* out,
                            ValueOutcome* outcome) const {
-  if (spec.policy == "class") {
+  const std::string& policy = free_text_.empty() ? spec.policy : free_text_;
+  if (policy == "class") {
     // The text is replaced by what kind of text it was: the event's name.
     *out = std::string(event);
     return !out->empty();
   }
-  if (spec.policy != "scrub") {
+  if (policy != "scrub") {
     outcome->reason = "policy-unavailable";
     return false;
   }

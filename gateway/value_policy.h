@@ -38,7 +38,9 @@ struct ValueOutcome {
 
 class ValuePolicy {
  public:
-  explicit ValuePolicy(const redaction::Scrubber& scrubber) : scrubber_(scrubber) {}
+  // `free_text` ("" = each attribute's own) overrides every free-text policy.
+  explicit ValuePolicy(const redaction::Scrubber& scrubber, std::string free_text = "")
+      : scrubber_(scrubber), free_text_(std::move(free_text)) {}
 
   // `event` is the record's canonical name (a profile name, safe to show).
   ValueOutcome Apply(const AttrSpec& spec, const AnyValue& in, std::string_view event, AnyValue* out) const;
@@ -51,6 +53,7 @@ class ValuePolicy {
   bool Json(const AttrSpec& spec, const std::string& text, std::string_view event, std::string* out,
             ValueOutcome* outcome) const;
   const redaction::Scrubber& scrubber_;
+  std::string free_text_;
 };
 
 // Shapes shared with the allow-list's classes.

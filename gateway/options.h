@@ -1,0 +1,55 @@
+// Options of `telguard gateway` (a plain struct; the defaults are the
+// documented ones). The CLI fills it from flags and the environment.
+#ifndef TELGUARD_GATEWAY_OPTIONS_H_
+#define TELGUARD_GATEWAY_OPTIONS_H_
+
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/otlp_codec.h"
+
+namespace telguard::gateway {
+
+struct GatewayOptions {
+  // ADDR:PORT to listen on; port 0 picks a free port (tests). A non-loopback
+  // address requires auth_token_file.
+  std::string listen = "127.0.0.1:4318";
+  // Bearer token clients must send (first line of the file; never logged).
+  std::string auth_token_file;
+  // The upstream OTLP/HTTP base URL; /v1/logs, /v1/metrics, /v1/traces (and
+  // /events/v1/track) are appended. Same rules as `send`: https verified,
+  // plain http only to loopback unless allow_insecure_http.
+  std::string upstream;
+  std::vector<std::pair<std::string, std::string>> upstream_headers;
+  std::string ca_file;
+  bool allow_insecure_http = false;
+  std::chrono::milliseconds deadline{2000};  // per forwarded request, retries included
+  // Spool directory: one sub-directory per destination; empty: what the
+  // upstream cannot take now is dropped (and audited).
+  std::string spool_dir;
+  std::chrono::milliseconds replay_interval{1000};  // how often spools are offered again
+  // Audit records (JSON lines): "" none, "-" stdout, else a file (appended).
+  std::string audit_path;
+  // Profile for every request ("" = chosen per request from service.name /
+  // scope name, else "generic").
+  std::string profile;
+  // Free-text policy for every free-text attribute ("" = each profile's own):
+  // class, template or scrub.
+  std::string free_text;
+  // Consent: false means accept and answer, forward nothing (audited).
+  bool forward = true;
+  std::size_t max_body_bytes = 16u << 20;  // after decompression
+  CodecLimits limits;
+  int threads = 32;                        // request workers
+  int read_timeout_s = 5;                  // a client slower than this is cut off
+  int keep_alive_timeout_s = 2;
+  std::FILE* log = stderr;                 // one line per start, stop, error
+};
+
+}  // namespace telguard::gateway
+
+#endif  // TELGUARD_GATEWAY_OPTIONS_H_
