@@ -1,19 +1,16 @@
 // telguard consent on|off|reset-id, telguard status.
 #include <cstdio>
+#include <memory>
 
-#include "cli/args.h"
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "client/consent.h"
 #include "client/local_files.h"
 
 namespace telguard::cli {
+namespace {
 
-int Consent(int argc, char** argv) {
-  const std::string what = argc == 3 ? argv[2] : "";
-  if (what != "on" && what != "off" && what != "reset-id") {
-    std::fputs("usage: telguard consent on|off|reset-id\n", stderr);
-    return kExitUsage;
-  }
+int RunConsent(const std::string& what) {
   const std::string dir = ConfigDir();
   std::string err;
   if (what == "reset-id") {
@@ -44,11 +41,7 @@ int Consent(int argc, char** argv) {
   return kExitOk;
 }
 
-int Status(int argc, char**) {
-  if (argc != 2) {
-    std::fputs("usage: telguard status\n", stderr);
-    return kExitUsage;
-  }
+int RunStatus() {
   const std::string dir = ConfigDir();
   const ConsentDecision d = DecideConsent(dir);
   std::printf("telemetry: %s\ndecided by: %s\nconfig directory: %s\n", d.enabled ? "on" : "off", d.source.c_str(),
@@ -60,6 +53,22 @@ int Status(int argc, char**) {
   }
   std::printf("first-run notice: %s\n", ReadSmallFile(dir + "/notice-shown") ? "shown" : "not shown yet");
   return kExitOk;
+}
+
+}  // namespace
+
+void AddConsent(Cli& cli) {
+  auto what = std::make_shared<std::string>();
+  CLI::App* c = cli.Add("consent", "remember the choice (on, off); replace the install id (reset-id)",
+                        [what] { return RunConsent(*what); });
+  c->add_option("choice", *what, "on, off or reset-id")
+      ->type_name("on|off|reset-id")
+      ->required()
+      ->check(CLI::IsMember({"on", "off", "reset-id"}));
+}
+
+void AddStatus(Cli& cli) {
+  cli.Add("status", "is telemetry on, and what decided it", [] { return RunStatus(); });
 }
 
 }  // namespace telguard::cli
