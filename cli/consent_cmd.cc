@@ -1,8 +1,9 @@
 // telguard consent on|off|reset-id [--app NAME], telguard status [--app NAME] [--json].
 // The rules live in client/ (consent.h, forget.h, status.h).
 #include <cstdio>
+#include <memory>
 
-#include "cli/args.h"
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "client/config.h"
 #include "client/consent.h"
@@ -13,20 +14,26 @@
 namespace telguard::cli {
 namespace {
 
-// The app named by --app ("" when absent: user-wide). False on a bad name.
-bool AppFrom(const Args& args, const char* cmd, std::string* app) {
-  *app = args.Get("app").value_or("");
+struct ConsentOptions {
+  std::string what, app, spool;
+};
+
+struct StatusOptions {
+  std::string app, spool, endpoint, local;
+  bool json = false;
+};
+
+// "" is the user-wide choice; anything else must be a valid app name.
+bool CheckApp(const std::string& app, const char* cmd) {
   std::string err;
-  if (args.Get("app") && !ValidateAppName(*app, &err)) {
-    std::fprintf(stderr, "telguard %s: --app: %s\n", cmd, err.c_str());
-    return false;
-  }
-  return true;
+  if (app.empty() || ValidateAppName(app, &err)) return true;
+  std::fprintf(stderr, "telguard %s: --app: %s\n", cmd, err.c_str());
+  return false;
 }
 
-DestinationOptions SpoolOption(const Args& args) {
+DestinationOptions SpoolOption(const std::string& spool) {
   DestinationOptions o;
-  o.spool_dir = {args.Get("spool").value_or(""), "--spool"};
+  o.spool_dir = {spool, "--spool"};
   return o;
 }
 
@@ -47,61 +54,72 @@ int ResetIds(const Config& config, const std::string& app) {
   return kExitOk;
 }
 
-}  // namespace
-
-int Consent(int argc, char** argv) {
-  std::string err;
-  auto args = ParseArgs(argc, argv, 2, {"app", "spool"}, {}, &err);
-  const std::string what = args && args->positional.size() == 1 ? args->positional[0] : "";
-  if (what != "on" && what != "off" && what != "reset-id") {
-    std::fputs("usage: telguard consent on|off|reset-id [--app NAME] [--spool DIR]\n", stderr);
-    return kExitUsage;
-  }
-  std::string app;
-  if (!AppFrom(*args, "consent", &app)) return kExitUsage;
+int RunConsent(const ConsentOptions& o) {
+  if (!CheckApp(o.app, "consent")) return kExitUsage;
   const Config config = ResolveConfig(Environment::FromProcess());
   ReportWarnings(config, stderr);
-  if (what == "reset-id") return ResetIds(config, app);
-  if (!RememberConsent(config, app, what == "on", &err)) {
+  if (o.what == "reset-id") return ResetIds(config, o.app);
+  std::string err;
+  if (!RememberConsent(config, o.app, o.what == "on", &err)) {
     std::fprintf(stderr, "telguard consent: %s\n", err.c_str());
     return kExitInput;
   }
-  const std::string who = app.empty() ? "every app (user-wide)" : app;
-  std::printf("telguard: telemetry %s for %s (remembered in %s)\n", what.c_str(), who.c_str(),
-              (app.empty() ? UserConsentPath(config) : PathsForApp(config, app).consent).c_str());
-  if (what == "off") {
+  const std::string who = o.app.empty() ? "every app (user-wide)" : o.app;
+  std::printf("telguard: telemetry %s for %s (remembered in %s)\n", o.what.c_str(), who.c_str(),
+              (o.app.empty() ? UserConsentPath(config) : PathsForApp(config, o.app).consent).c_str());
+  if (o.what == "off") {
     // Off: what is spooled and the identity go too.
     ForgetStats stats;
-    if (!ForgetApp(config, app, SpoolOption(*args), /*identity=*/true, &stats, &err)) {
+    if (!ForgetApp(config, o.app, SpoolOption(o.spool), /*identity=*/true, &stats, &err)) {
       std::fprintf(stderr, "telguard consent: %s\n", err.c_str());
       return kExitInput;
     }
-    std::printf("telguard: deleted %zu spool files and %zu install ids and pseudonym keys\n",
-                stats.spool_files_removed, stats.identities_removed);
+    std::printf("telguard: deleted %zu spool files and the identity of %zu apps\n", stats.spool_files_removed,
+                stats.identities_removed);
   }
-  const ConsentDecision d = DecideConsent(config, app);
-  if (d.enabled != (what == "on")) {
+  const ConsentDecision d = DecideConsent(config, o.app);
+  if (d.enabled != (o.what == "on")) {
     std::printf("telguard: note: %s still decides: telemetry is %s\n", d.source.c_str(), d.enabled ? "on" : "off");
   }
   return kExitOk;
 }
 
-int Status(int argc, char** argv) {
-  std::string err;
-  auto args = ParseArgs(argc, argv, 2, {"app", "spool", "endpoint", "local"}, {"json"}, &err);
-  if (!args || !args->positional.empty()) {
-    std::fputs("usage: telguard status [--app NAME] [--json]\n", stderr);
-    return kExitUsage;
-  }
-  std::string app;
-  if (!AppFrom(*args, "status", &app)) return kExitUsage;
+int RunStatus(const StatusOptions& o) {
+  if (!CheckApp(o.app, "status")) return kExitUsage;
   const Config config = ResolveConfig(Environment::FromProcess());
-  DestinationOptions o = SpoolOption(*args);
-  o.endpoint = {args->Get("endpoint").value_or(""), "--endpoint"};
-  o.local_file = {args->Get("local").value_or(""), "--local"};
-  const std::string out = args->Has("json") ? StatusJson(config, app, o) : StatusText(config, app, o);
+  DestinationOptions d = SpoolOption(o.spool);
+  d.endpoint = {o.endpoint, "--endpoint"};
+  d.local_file = {o.local, "--local"};
+  const std::string out = o.json ? StatusJson(config, o.app, d) : StatusText(config, o.app, d);
   std::fputs(out.c_str(), stdout);
   return kExitOk;
+}
+
+}  // namespace
+
+void AddConsent(Cli& cli) {
+  auto o = std::make_shared<ConsentOptions>();
+  CLI::App* c = cli.Add("consent",
+                        "remember the choice (on, off: also deletes what is spooled and the install id); replace "
+                        "the install id (reset-id)",
+                        [o] { return RunConsent(*o); });
+  c->add_option("choice", o->what, "on, off or reset-id")
+      ->type_name("on|off|reset-id")
+      ->required()
+      ->check(CLI::IsMember({"on", "off", "reset-id"}));
+  c->add_option("--app", o->app, "this app only (default: every app, user-wide)")->type_name("NAME");
+  c->add_option("--spool", o->spool, "the spool to delete from on off (default: as for send)")->type_name("DIR");
+}
+
+void AddStatus(Cli& cli) {
+  auto o = std::make_shared<StatusOptions>();
+  CLI::App* c = cli.Add("status", "is telemetry on, what decided it, where events would go",
+                        [o] { return RunStatus(*o); });
+  c->add_option("--app", o->app, "for this app (default: user-wide)")->type_name("NAME");
+  c->add_flag("--json", o->json, "print one JSON object");
+  c->add_option("--spool", o->spool, "as for send")->type_name("DIR");
+  c->add_option("--endpoint", o->endpoint, "as for send")->type_name("URL");
+  c->add_option("--local", o->local, "as for send")->type_name("PATH");
 }
 
 }  // namespace telguard::cli

@@ -4,9 +4,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
+#include <memory>
+#include <vector>
 
-#include "cli/args.h"
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/run_lines.h"
@@ -20,34 +21,60 @@
 namespace telguard::cli {
 namespace {
 
-const std::set<std::string> kHttpValueOptions = {"endpoint", "spool", "api-key-env", "api-key-file",
-                                                 "ca-file", "deadline-ms", "app"};
-constexpr char kDefaultApp[] = "telguard";
+// The options `send` and `flush` share: where and how to send over HTTP.
+struct HttpArgs {
+  std::string app = "telguard";
+  std::string endpoint, spool, api_key_env, api_key_file, ca_file;
+  bool allow_insecure_http = false;
+  long deadline_ms = 0;  // 0: the sender's default
+};
 
-Setting Opt(const Args& args, const char* name, const char* label) {
-  return {args.Get(name).value_or(""), label};
+// Declares the HTTP options on `c`; returns them (for `excludes`).
+std::vector<CLI::Option*> AddHttpOptions(CLI::App* c, HttpArgs* h) {
+  std::vector<CLI::Option*> all;
+  c->add_option("--app", h->app,
+                "whose consent, notice and spooled events these are (default: telguard); a directory name")
+      ->type_name("NAME");
+  all.push_back(c->add_option("--endpoint", h->endpoint, "the OTLP/HTTP logs URL (default: $TELGUARD_ENDPOINT)")
+                    ->type_name("URL"));
+  all.push_back(c->add_option("--spool", h->spool,
+                              "keep what cannot be delivered in DIR (default: $TELGUARD_SPOOL, else "
+                              "$XDG_STATE_HOME/telguard/spool)")
+                    ->type_name("DIR"));
+  CLI::Option* env = c->add_option("--api-key-env", h->api_key_env, "read the API key from environment variable NAME")
+                         ->type_name("NAME");
+  CLI::Option* file = c->add_option("--api-key-file", h->api_key_file, "read the API key from file PATH")
+                          ->type_name("PATH");
+  env->excludes(file);
+  all.insert(all.end(), {env, file});
+  all.push_back(c->add_option("--ca-file", h->ca_file, "trust the CA certificates in PATH (PEM)")->type_name("PATH"));
+  all.push_back(c->add_flag("--allow-insecure-http", h->allow_insecure_http,
+                            "allow a plain http:// endpoint that is not loopback"));
+  all.push_back(c->add_option("--deadline-ms", h->deadline_ms, "give up on one request after N ms (10..60000)")
+                    ->type_name("N")
+                    ->check(CLI::Range(10L, 60000L)));
+  return all;
 }
 
-// The command line's share of the destination. False on a bad value.
-bool DestinationFromArgs(const Args& args, const char* cmd, DestinationOptions* o) {
-  o->endpoint = Opt(args, "endpoint", "--endpoint");
-  o->local_file = Opt(args, "local", "--local");
-  o->spool_dir = Opt(args, "spool", "--spool");
-  o->api_key_env = Opt(args, "api-key-env", "--api-key-env");
-  o->api_key_file = Opt(args, "api-key-file", "--api-key-file");
-  o->ca_file = Opt(args, "ca-file", "--ca-file");
-  o->allow_insecure_http = args.Has("allow-insecure-http");
-  o->debug = args.Has("debug");
-  if (auto d = args.Get("deadline-ms")) {
-    char* end = nullptr;
-    const long ms = std::strtol(d->c_str(), &end, 10);
-    if (end == d->c_str() || *end != '\0' || ms < 10 || ms > 60000) {
-      std::fprintf(stderr, "telguard %s: --deadline-ms must be 10..60000\n", cmd);
-      return false;
-    }
-    o->deadline = std::chrono::milliseconds(ms);
-  }
-  return true;
+struct SendOptions {
+  std::string input = "-", audit, local;
+  bool debug = false;
+  HttpArgs http;
+};
+
+// The command line's share of the destination.
+DestinationOptions DestinationFrom(const SendOptions& so) {
+  DestinationOptions o;
+  o.endpoint = {so.http.endpoint, "--endpoint"};
+  o.local_file = {so.local, "--local"};
+  o.spool_dir = {so.http.spool, "--spool"};
+  o.api_key_env = {so.http.api_key_env, "--api-key-env"};
+  o.api_key_file = {so.http.api_key_file, "--api-key-file"};
+  o.ca_file = {so.http.ca_file, "--ca-file"};
+  o.allow_insecure_http = so.http.allow_insecure_http;
+  o.debug = so.debug;
+  if (so.http.deadline_ms > 0) o.deadline = std::chrono::milliseconds(so.http.deadline_ms);
+  return o;
 }
 
 // Off: why (and what is spooled for the app is deleted); on: empty.
@@ -71,9 +98,10 @@ std::string NoticeHold(const Config& config, const std::string& app) {
   }
 }
 
-void DrainInput(const Args& args) {
+void DrainInput(const std::string& path) {
   InputSource in;
-  if (!OpenInput(args.Get("input").value_or("-"), &in)) {
+  if (!OpenInput(path, &in)) {
+    HintIfTerminal("send", in);
     InstallStopHandlers(in.fd);
     char buf[65536];
     while (::read(in.fd, buf, sizeof buf) > 0) {
@@ -81,28 +109,33 @@ void DrainInput(const Args& args) {
   }
 }
 
-// Resolves config, app and destination. Returns an exit code, or -1 to go on.
-int Prepare(const Args& args, const char* cmd, Config* config, std::string* app, Destination* d) {
+// Names the option that fixes the refusal of a plain-http endpoint.
+const char* InsecureHint(const Destination& d) {
+  const bool plain = d.http.endpoint.rfind("http://", 0) == 0 && !d.http.allow_insecure_http;
+  return plain ? " (to send over plain http anyway, pass --allow-insecure-http)" : "";
+}
+
+// Resolves config, app and destination, and decides whether this run may
+// send. Returns an exit code, or -1 to go on.
+int Prepare(const SendOptions& so, const char* cmd, Config* config, Destination* d) {
   *config = ResolveConfig(Environment::FromProcess());
   ReportWarnings(*config, stderr);
-  *app = args.Get("app").value_or(kDefaultApp);
   std::string err;
-  if (!ValidateAppName(*app, &err)) {
+  if (!ValidateAppName(so.http.app, &err)) {
     std::fprintf(stderr, "telguard %s: --app: %s\n", cmd, err.c_str());
     return kExitUsage;
   }
-  DestinationOptions o;
-  if (!DestinationFromArgs(args, cmd, &o)) return kExitUsage;
-  std::string why = Refusal(*config, *app, o);
+  const DestinationOptions o = DestinationFrom(so);
+  std::string why = Refusal(*config, so.http.app, o);
   if (why.empty()) {
     if (!BuildDestination(o, *config, d, &err)) {
       std::fprintf(stderr, "telguard %s: %s\n", cmd, err.c_str());
       return kExitUsage;
     }
-    why = NoticeHold(*config, *app);
+    why = NoticeHold(*config, so.http.app);
   }
   if (!why.empty()) {
-    if (std::string(cmd) == "send") DrainInput(args);
+    if (std::string(cmd) == "send") DrainInput(so.input);
     std::fprintf(stderr, "telguard %s: nothing sent: %s\n", cmd, why.c_str());
     return kExitOk;
   }
@@ -152,47 +185,34 @@ void PrintSendSummary(const RunStats& stats, const SendCounts& n, const OpenedDe
   std::fprintf(stderr, "\n");
 }
 
-}  // namespace
-
-int Send(int argc, char** argv) {
-  std::string err;
-  std::set<std::string> with_value = kHttpValueOptions;
-  with_value.insert({"input", "audit", "local"});
-  auto args = ParseArgs(argc, argv, 2, with_value, {"debug", "allow-insecure-http"}, &err);
-  if (!args || !args->positional.empty()) {
-    std::fprintf(stderr,
-                 "telguard send: %s\nusage: telguard send [--input PATH|-] [--app NAME] [--endpoint URL] "
-                 "[--spool DIR] [--debug] [--audit PATH] [--local PATH] [--api-key-env NAME|--api-key-file PATH] "
-                 "[--ca-file PATH] [--allow-insecure-http] [--deadline-ms N]\n",
-                 args ? "unexpected argument" : err.c_str());
-    return kExitUsage;
-  }
+int RunSend(const SendOptions& so) {
   // Same rules as the library: off means no network, no files; the run that
   // shows the first-run notice sends nothing. The input is still read to the
   // end, so a tool piping to us never sees a broken pipe.
   Config config;
-  std::string app;
   Destination destination;
-  if (int rc = Prepare(*args, "send", &config, &app, &destination); rc >= 0) return rc;
+  if (int rc = Prepare(so, "send", &config, &destination); rc >= 0) return rc;
+  std::string err;
   auto pipeline = Pipeline::Create({}, &err);
   auto out = pipeline ? OpenDestination(destination, &err) : nullptr;
   if (!out) {
-    std::fprintf(stderr, "telguard send: %s\n", err.c_str());
+    std::fprintf(stderr, "telguard send: %s%s\n", err.c_str(), pipeline ? InsecureHint(destination) : "");
     return pipeline ? kExitUsage : kExitInput;
   }
   InputSource in;
-  if (auto e = OpenInput(args->Get("input").value_or("-"), &in)) {
+  if (auto e = OpenInput(so.input, &in)) {
     std::fprintf(stderr, "telguard send: %s\n", e->c_str());
     return kExitInput;
   }
   std::FILE* audit = nullptr;
-  if (auto path = args->Get("audit")) {
-    audit = OpenAudit(*path, &err);
+  if (!so.audit.empty()) {
+    audit = OpenAudit(so.audit, &err);
     if (audit == nullptr) {
       std::fprintf(stderr, "telguard send: %s\n", err.c_str());
       return kExitInput;
     }
   }
+  HintIfTerminal("send", in);
   InstallStopHandlers(in.fd);
   LineReader reader(in.fd, pipeline->limits().max_line_bytes);
   RunStats stats;
@@ -205,29 +225,21 @@ int Send(int argc, char** argv) {
   return n.dropped > 0 ? kExitFailed : kExitOk;
 }
 
-int Flush(int argc, char** argv) {
-  std::string err;
-  auto args = ParseArgs(argc, argv, 2, kHttpValueOptions, {"allow-insecure-http"}, &err);
-  if (!args || !args->positional.empty()) {
-    std::fprintf(stderr,
-                 "telguard flush: %s\nusage: telguard flush [--app NAME] [--spool DIR] [--endpoint URL] "
-                 "[--api-key-env NAME|--api-key-file PATH] [--ca-file PATH] [--allow-insecure-http] "
-                 "[--deadline-ms N]\n",
-                 !args ? err.c_str() : "unexpected argument");
-    return kExitUsage;
-  }
+int RunFlush(const HttpArgs& args) {
+  SendOptions so;
+  so.http = args;
   Config config;
-  std::string app;
   Destination destination;
-  if (int rc = Prepare(*args, "flush", &config, &app, &destination); rc >= 0) return rc;
+  if (int rc = Prepare(so, "flush", &config, &destination); rc >= 0) return rc;
   if (destination.kind != Destination::Kind::kHttp || !destination.spool_dir.set()) {
     std::fprintf(stderr, "telguard flush: nothing to flush: %s\n",
                  destination.spool_dir.set() ? "the destination is a local file" : destination.spool_note.c_str());
     return kExitUsage;
   }
+  std::string err;
   auto out = OpenDestination(destination, &err);
   if (!out) {
-    std::fprintf(stderr, "telguard flush: %s\n", err.c_str());
+    std::fprintf(stderr, "telguard flush: %s%s\n", err.c_str(), InsecureHint(destination));
     return kExitUsage;
   }
   InstallStopHandlers(-1);
@@ -237,6 +249,28 @@ int Flush(int argc, char** argv) {
                s.stopped_because.empty() ? "" : (s.stopped_because + ")").c_str());
   if (StopSignal() != 0) return 128 + StopSignal();
   return s.remaining == 0 && s.dropped == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void AddSend(Cli& cli) {
+  auto o = std::make_shared<SendOptions>();
+  CLI::App* c = cli.Add("send", "run the pipeline and send each accepted event at once",
+                        [o] { return RunSend(*o); });
+  AddInputOption(c, &o->input);
+  c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
+      ->type_name("PATH|-");
+  c->add_flag("--debug", o->debug,
+              "print each request body on stderr or $TELGUARD_DEBUG_LOG (also TELGUARD_DEBUG=1/true/yes/on)");
+  CLI::Option* local = c->add_option("--local", o->local, "append the request bodies to PATH instead of sending")
+                           ->type_name("PATH");
+  for (CLI::Option* http : AddHttpOptions(c, &o->http)) local->excludes(http);
+}
+
+void AddFlush(Cli& cli) {
+  auto o = std::make_shared<HttpArgs>();
+  CLI::App* c = cli.Add("flush", "deliver what is spooled, oldest first", [o] { return RunFlush(*o); });
+  AddHttpOptions(c, o.get());
 }
 
 }  // namespace telguard::cli

@@ -122,8 +122,10 @@ bool BuildDestination(const DestinationOptions& o, const Config& config, Destina
   }
   d->endpoint = FirstSet({o.endpoint, FromEnv(config, "TELGUARD_ENDPOINT")});
   if (!d->endpoint.set()) {
-    *error = "no destination: set an endpoint (--endpoint, ClientOptions::endpoint or TELGUARD_ENDPOINT) or a "
-             "local file (--local, ClientOptions::local_file or TELGUARD_LOCAL_FILE)";
+    const std::string ep = o.endpoint.source.empty() ? "an endpoint" : o.endpoint.source;
+    const std::string lf = o.local_file.source.empty() ? "a local file" : o.local_file.source;
+    *error = "no destination: give " + ep + " URL or set TELGUARD_ENDPOINT (or, to keep events on this machine, " +
+             lf + " PATH or TELGUARD_LOCAL_FILE)";
     return false;
   }
   d->ca_file = o.ca_file;
