@@ -67,6 +67,7 @@ struct Client::Impl {
   Config config;
   AppPaths paths;
   std::string install_id;
+  std::string pseudonym_key;  // 32 bytes, this app's own
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<OpenedDestination> out;
   std::FILE* debug_log = nullptr;  // owned by `out`
@@ -172,6 +173,14 @@ void PrepareIdentity(Client::Impl& impl) {
     impl.install_id = *id;  // without one, events carry no user_uuid
   } else {
     ReportOnce("telguard: " + impl.o.app_name + ": events carry no install id: " + error, stderr);
+  }
+  // The app's own pseudonym key, so two apps' pseudonyms never match. If it
+  // cannot be kept, a key for this process only (pseudonyms then do not link
+  // across runs, which leaks less, not more).
+  if (auto key = LoadOrCreatePseudonymKey(impl.config, impl.paths, &error)) {
+    impl.pseudonym_key = *key;
+  } else {
+    impl.pseudonym_key = RandomBytes(32);
   }
 }
 

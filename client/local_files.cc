@@ -97,8 +97,6 @@ std::string NewUuidV4() {
   return s;
 }
 
-namespace {
-
 std::string RandomBytes(std::size_t n) {
   std::string b(n, '\0');
   std::size_t got = 0;
@@ -108,6 +106,8 @@ std::string RandomBytes(std::size_t n) {
   }
   return b;
 }
+
+namespace {
 
 // Reads `path` if `valid` accepts its content, else creates it once with
 // `make()` (another process may win the race: then its file is read).

@@ -23,6 +23,9 @@ bool CreateFileOnce(const std::string& path, const std::string& content, std::st
 
 std::optional<std::string> ReadSmallFile(const std::string& path);
 
+// `n` random bytes (getrandom).
+std::string RandomBytes(std::size_t n);
+
 // A random UUIDv4 (getrandom).
 std::string NewUuidV4();
 
