@@ -79,7 +79,7 @@ stage "ASan+UBSan build and the test suite under it"
 # library; it runs in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
 test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
-              scrubber_test validators_test prefilter_test cli_test sender_test client_test pipeline_leak_replay
+              scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
               pipeline_leak_disabled_rule_replay
               gateway_codec_test)
