@@ -8,7 +8,9 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "client/config.h"
 #include "client/consent.h"
+#include "client/destination.h"
 #include "gateway/server.h"
 
 namespace telguard::cli {
@@ -16,50 +18,68 @@ namespace {
 
 struct GatewayArgs {
   gateway::GatewayOptions o;
-  std::vector<std::string> headers;  // K=V
+  std::string upstream, spool, ca_file;
+  std::vector<std::string> headers;  // NAME=VALUE
+  bool allow_insecure_http = false;
   long deadline_ms = 0;
 };
 
-// OTEL_EXPORTER_OTLP_HEADERS: "k1=v1,k2=v2" (values may be percent-encoded;
-// they are passed on as written).
-void SplitHeaders(const std::string& text, std::vector<std::string>* out) {
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out->push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-}
-
-bool ParseHeaders(const std::vector<std::string>& in, gateway::GatewayOptions* o) {
+bool ParseHeaders(const std::vector<std::string>& in, std::vector<Header>* out) {
   for (const auto& kv : in) {
     const auto eq = kv.find('=');
     if (eq == 0 || eq == std::string::npos) return false;
-    std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
-    while (!k.empty() && k.back() == ' ') k.pop_back();
-    while (!k.empty() && k.front() == ' ') k.erase(k.begin());
-    if (k.find_first_of(":\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) return false;
-    o->upstream_headers.emplace_back(k, v);
+    const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+    if (k.find_first_of(": \t\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) return false;
+    out->emplace_back(k, v);
   }
   return true;
 }
 
+// The upstream through the one destination builder (OTEL_EXPORTER_OTLP_*).
+bool ResolveUpstream(GatewayArgs& a, const Config& config, std::string* error) {
+  DestinationOptions d;
+  d.endpoint = {a.upstream, "--upstream"};
+  d.spool_dir = {a.spool, "--spool"};
+  d.ca_file = {a.ca_file, "--ca-file"};
+  d.allow_insecure_http = a.allow_insecure_http;
+  if (a.deadline_ms > 0) d.deadline = std::chrono::milliseconds(a.deadline_ms);
+  if (!ParseHeaders(a.headers, &d.headers)) {
+    *error = "--upstream-header must be NAME=VALUE (no ':' or blanks in NAME, no line breaks)";
+    return false;
+  }
+  OtlpUpstream up;
+  if (!BuildOtlpUpstream(d, config, &up, error)) return false;
+  gateway::GatewayOptions& o = a.o;
+  o.logs_url = up.logs_url.value;
+  o.metrics_url = up.metrics_url.value;
+  o.traces_url = up.traces_url.value;
+  // docker-agent's events go beside the OTLP paths of the same collector.
+  std::string base = up.destination.endpoint.value;
+  for (const char* suffix : {"/v1/logs", "/v1/metrics", "/v1/traces"}) {
+    const std::string sfx = suffix;
+    if (base.size() >= sfx.size() && base.compare(base.size() - sfx.size(), sfx.size(), sfx) == 0) {
+      base.resize(base.size() - sfx.size());
+    }
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  o.events_url = base + "/events/v1/track";
+  o.http = up.destination.http;
+  o.upstream_headers = up.destination.headers;
+  // Beside send's spool, never in it: the gateway's bodies are OTLP.
+  if (!a.spool.empty()) o.spool_dir = a.spool;
+  else if (up.destination.spool_dir.set()) o.spool_dir = up.destination.spool_dir.value + "/gateway";
+  return true;
+}
+
 int RunGatewayCommand(GatewayArgs& a) {
-  if (a.o.upstream.empty()) {
-    if (const char* e = std::getenv("OTEL_EXPORTER_OTLP_ENDPOINT"); e && *e) a.o.upstream = e;
-  }
-  if (a.headers.empty()) {
-    if (const char* e = std::getenv("OTEL_EXPORTER_OTLP_HEADERS"); e && *e) SplitHeaders(e, &a.headers);
-  }
-  if (!ParseHeaders(a.headers, &a.o)) {
-    std::fprintf(stderr, "telguard gateway: --upstream-header must be NAME=VALUE (no ':' in NAME, no line breaks)\n");
+  const Config config = ResolveConfig(Environment::FromProcess());
+  ReportWarnings(config, stderr);
+  std::string error;
+  if (!ResolveUpstream(a, config, &error)) {
+    std::fprintf(stderr, "telguard gateway: %s\n", error.c_str());
     return kExitUsage;
   }
-  if (a.deadline_ms > 0) a.o.deadline = std::chrono::milliseconds(a.deadline_ms);
-  const ConsentDecision consent = DecideConsent(ConfigDir());
-  a.o.forward = consent.enabled;
+  a.o.forward = DecideConsent(config, "").enabled;
   const int rc = gateway::RunGateway(a.o);
   return rc == 0 ? kExitOk : kExitInput;
 }
@@ -73,7 +93,7 @@ void AddGateway(Cli& cli) {
                         "allows goes upstream",
                         [a] { return RunGatewayCommand(*a); });
   c->add_option("--listen", a->o.listen, "ADDR:PORT to listen on (default 127.0.0.1:4318)")->type_name("ADDR:PORT");
-  c->add_option("--upstream", a->o.upstream,
+  c->add_option("--upstream", a->upstream,
                 "the OTLP/HTTP base URL to forward to; /v1/logs etc. are appended (default: "
                 "$OTEL_EXPORTER_OTLP_ENDPOINT)")
       ->type_name("URL");
@@ -81,7 +101,7 @@ void AddGateway(Cli& cli) {
                 "send NAME=VALUE upstream with every request; repeatable (default: $OTEL_EXPORTER_OTLP_HEADERS)")
       ->type_name("NAME=VALUE")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  c->add_option("--spool", a->o.spool_dir, "keep what the upstream cannot take now in DIR, and replay it later")
+  c->add_option("--spool", a->spool, "keep what the upstream cannot take now in DIR, and replay it later (default: the spool directory of send, sub-directory gateway)")
       ->type_name("DIR");
   c->add_option("--audit", a->o.audit_path, "append one value-free audit record per record to PATH (- for stdout)")
       ->type_name("PATH");
@@ -94,8 +114,8 @@ void AddGateway(Cli& cli) {
   c->add_option("--auth-token-file", a->o.auth_token_file,
                 "clients must send the token in PATH as 'Authorization: Bearer'; required off loopback")
       ->type_name("PATH");
-  c->add_option("--ca-file", a->o.ca_file, "trust the CA certificates in PATH (PEM) for the upstream")->type_name("PATH");
-  c->add_flag("--allow-insecure-http", a->o.allow_insecure_http, "allow a plain http:// upstream that is not loopback");
+  c->add_option("--ca-file", a->ca_file, "trust the CA certificates in PATH (PEM) for the upstream")->type_name("PATH");
+  c->add_flag("--allow-insecure-http", a->allow_insecure_http, "allow a plain http:// upstream that is not loopback");
   c->add_option("--deadline-ms", a->deadline_ms, "give up forwarding one request after N ms (10..60000)")
       ->type_name("N")
       ->check(CLI::Range(10L, 60000L));

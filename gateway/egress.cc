@@ -19,24 +19,19 @@ class AsIs final : public sender::Encoding {
 
 struct RouteSpec {
   const char* name;  // spool sub-directory
-  const char* path;
+  std::string GatewayOptions::*url;
   const char* content_type;
 };
 
-constexpr RouteSpec kRoutes[] = {
-    {"logs-json", "/v1/logs", "application/json"},
-    {"logs-protobuf", "/v1/logs", "application/x-protobuf"},
-    {"metrics-json", "/v1/metrics", "application/json"},
-    {"metrics-protobuf", "/v1/metrics", "application/x-protobuf"},
-    {"traces-json", "/v1/traces", "application/json"},
-    {"traces-protobuf", "/v1/traces", "application/x-protobuf"},
-    {"events", "/events/v1/track", "application/json"},
+const RouteSpec kRoutes[] = {
+    {"logs-json", &GatewayOptions::logs_url, "application/json"},
+    {"logs-protobuf", &GatewayOptions::logs_url, "application/x-protobuf"},
+    {"metrics-json", &GatewayOptions::metrics_url, "application/json"},
+    {"metrics-protobuf", &GatewayOptions::metrics_url, "application/x-protobuf"},
+    {"traces-json", &GatewayOptions::traces_url, "application/json"},
+    {"traces-protobuf", &GatewayOptions::traces_url, "application/x-protobuf"},
+    {"events", &GatewayOptions::events_url, "application/json"},
 };
-
-std::string JoinUrl(std::string base, std::string_view path) {
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + std::string(path);
-}
 
 }  // namespace
 
@@ -56,11 +51,8 @@ std::unique_ptr<Egress> Egress::Create(const GatewayOptions& o, const redaction:
       if (!route.spool) return nullptr;
     }
     route.encoding = std::make_unique<AsIs>(r.content_type);
-    sender::HttpSenderOptions so;
-    so.endpoint = JoinUrl(o.upstream, r.path);
-    so.ca_file = o.ca_file;
-    so.allow_insecure_http = o.allow_insecure_http;
-    so.deadline = o.deadline;
+    sender::HttpSenderOptions so = o.http;
+    so.endpoint = o.*r.url;
     so.spool = route.spool.get();
     so.encoding = route.encoding.get();
     route.sender = sender::HttpSender::Create(so, error);

@@ -3,7 +3,6 @@
 #ifndef TELGUARD_GATEWAY_OPTIONS_H_
 #define TELGUARD_GATEWAY_OPTIONS_H_
 
-#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <string>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "gateway/otlp_codec.h"
+#include "sender/http_sender.h"
 
 namespace telguard::gateway {
 
@@ -20,14 +20,13 @@ struct GatewayOptions {
   std::string listen = "127.0.0.1:4318";
   // Bearer token clients must send (first line of the file; never logged).
   std::string auth_token_file;
-  // The upstream OTLP/HTTP base URL; /v1/logs, /v1/metrics, /v1/traces (and
-  // /events/v1/track) are appended. Same rules as `send`: https verified,
-  // plain http only to loopback unless allow_insecure_http.
-  std::string upstream;
-  std::vector<std::pair<std::string, std::string>> upstream_headers;
-  std::string ca_file;
-  bool allow_insecure_http = false;
-  std::chrono::milliseconds deadline{2000};  // per forwarded request, retries included
+  // The upstream, as the one destination builder resolved it
+  // (client/destination.h BuildOtlpUpstream): the URL per signal, and the
+  // HTTP options every route shares (CA, deadline, plain-http rule, key).
+  // events_url receives docker-agent's {"records":[...]} events.
+  std::string logs_url, metrics_url, traces_url, events_url;
+  sender::HttpSenderOptions http;  // endpoint, spool and encoding are set per route
+  std::vector<std::pair<std::string, std::string>> upstream_headers;  // never logged
   // Spool directory: one sub-directory per destination; empty: what the
   // upstream cannot take now is dropped (and audited).
   std::string spool_dir;

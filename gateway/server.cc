@@ -89,6 +89,23 @@ std::string StatusBody(WireFormat f, int code, const std::string& message) {
   return out;
 }
 
+// Whether `url` (scheme://host[:port]/...) names the listen address.
+bool PointsAt(const std::string& url, const HostPort& listen) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  std::string authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  authority = authority.substr(authority.find('@') == std::string::npos ? 0 : authority.find('@') + 1);
+  HostPort up;
+  if (!ParseListen(authority, &up)) {
+    up.host = authority;
+    up.port = url.compare(0, 5, "https") == 0 ? 443 : 80;
+  }
+  if (up.port != listen.port) return false;
+  auto any_loopback = [](const std::string& h) { return IsLoopback(h) || h == "0.0.0.0" || h == "::"; };
+  return up.host == listen.host || (IsLoopback(up.host) && any_loopback(listen.host));
+}
+
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
   return s;
@@ -320,9 +337,15 @@ bool CheckOptions(Gateway::Impl& g, std::string* error) {
     *error = "listening on a non-loopback address needs --auth-token-file";
     return false;
   }
-  if (o.upstream.empty()) {
-    *error = "no upstream: give --upstream URL or set OTEL_EXPORTER_OTLP_ENDPOINT";
-    return false;
+  for (const std::string* url : {&o.logs_url, &o.metrics_url, &o.traces_url, &o.events_url}) {
+    if (url->empty()) {
+      *error = "no upstream: give --upstream URL or set OTEL_EXPORTER_OTLP_ENDPOINT";
+      return false;
+    }
+    if (PointsAt(*url, g.listen)) {
+      *error = "the upstream is the gateway's own --listen address (OTEL_EXPORTER_OTLP_ENDPOINT points here?)";
+      return false;
+    }
   }
   if (!o.free_text.empty() && o.free_text != "class" && o.free_text != "template" && o.free_text != "scrub") {
     *error = "--free-text must be class, template or scrub";
