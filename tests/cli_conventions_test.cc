@@ -112,7 +112,7 @@ TEST(CliConventions, UsageErrorsNameTheArgumentAndTheFixAndExitTwo) {
       {{"rules", "--format", "xml"}, {"--format", "md", "json"}},
       {{"consent", "maybe"}, {"on", "off", "reset-id"}},
       {{"consent"}, {"required"}},
-      {{"flush"}, {"--spool", "required"}},
+      {{"flush"}, {"--endpoint URL", "TELGUARD_ENDPOINT"}},  // the spool defaults as for send
       {{"frobnicate"}, {"unknown command 'frobnicate'", "check, send"}},
       {{"--frobnicate"}, {"'--frobnicate'"}},
       {{"send", "--endpoint", "http://example.org/x"}, {"--allow-insecure-http"}},
