@@ -40,7 +40,8 @@ Cli::Cli() : app_("telguard: a privacy-auditing telemetry pipeline for command-l
   app_.footer(
       "Run 'telguard CMD --help' or 'telguard help CMD' for a command's options.\n"
       "Exit codes: 0 ok; 1 input or output could not be read or written; 2 bad command line;\n"
-      "3 send/flush: some events could not be delivered nor spooled.");
+      "3 send/flush: some events could not be delivered nor spooled; 4 check --fail-on: an event triggered it;\n"
+      "130/143 send/flush: stopped by SIGINT/SIGTERM.");
   AddAllCommands(*this);
   app_.add_subcommand("help", "print the help of telguard or of one command")->allow_extras();
 }
@@ -134,6 +135,7 @@ int Cli::Main(int argc, char** argv) {
 
 void AddAllCommands(Cli& cli) {
   AddCheck(cli);
+  AddReport(cli);
   AddSend(cli);
   AddFlush(cli);
   AddScrub(cli);

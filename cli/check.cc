@@ -4,6 +4,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/fail_on.h"
 #include "cli/input.h"
 #include "cli/run_lines.h"
 #include "schemas/embedded.h"
@@ -15,7 +16,17 @@ struct CheckOptions {
   std::string input = "-";
   std::string audit;  // empty: no audit records, a summary on stderr
   bool example = false;
+  std::string fail_on;  // empty: no gate
 };
+
+// --fail-on: one value-free line per kind that fired, and exit 4.
+int Gate(const std::string& kinds, const RunStats& stats) {
+  std::string err;
+  const auto gate = FailOn::Parse(kinds, &err);  // validated when parsed: cannot fail here
+  const std::vector<std::string> fired = gate ? gate->Triggers(stats) : std::vector<std::string>{};
+  for (const auto& line : fired) std::fprintf(stderr, "telguard check: --fail-on %s\n", line.c_str());
+  return fired.empty() ? kExitOk : kExitGate;
+}
 
 int RunCheck(const CheckOptions& o) {
   std::string err;
@@ -49,7 +60,8 @@ int RunCheck(const CheckOptions& o) {
   std::fflush(stdout);
   CloseAudit(audit);
   if (o.audit.empty()) PrintSummary("check", stats, stderr);
-  return ok ? kExitOk : kExitInput;
+  if (!ok) return kExitInput;
+  return o.fail_on.empty() ? kExitOk : Gate(o.fail_on, stats);
 }
 
 }  // namespace
@@ -62,6 +74,14 @@ void AddCheck(Cli& cli) {
   c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
       ->type_name("PATH|-");
   c->add_flag("--example", o->example, "run the bundled example session instead of an input")->excludes(input);
+  c->add_option("--fail-on", o->fail_on,
+                "exit 4 when any event has a redaction of KIND (credential, pii, a rule class or id), or is "
+                "rejected, dropped or pseudonymised")
+      ->type_name("KIND[,KIND...]")
+      ->check([](const std::string& v) {
+        std::string err;
+        return FailOn::Parse(v, &err) ? std::string() : err;
+      });
 }
 
 }  // namespace telguard::cli

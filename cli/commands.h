@@ -9,6 +9,7 @@ namespace telguard::cli {
 class Cli;
 
 void AddCheck(Cli& cli);
+void AddReport(Cli& cli);
 void AddInventory(Cli& cli);
 void AddScrub(Cli& cli);
 void AddRules(Cli& cli);

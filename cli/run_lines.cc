@@ -3,7 +3,7 @@
 namespace telguard::cli {
 
 bool RunLines(const Pipeline& pipeline, LineReader& reader, std::FILE* audit,
-              const std::function<void(EventOutcome&)>& sink, RunStats* stats) {
+              const std::function<void(EventOutcome&)>& sink, RunStats* stats, const Observer& observe) {
   std::string line;
   std::uint64_t line_no = 0;
   for (;;) {
@@ -49,6 +49,7 @@ bool RunLines(const Pipeline& pipeline, LineReader& reader, std::FILE* audit,
         const std::string a = e.audit.ToJsonLine();
         std::fprintf(audit, "%s\n", a.c_str());
       }
+      if (observe) observe(e, st == LineReader::Status::kTooLong ? std::string_view() : std::string_view(line));
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "pipeline/line_reader.h"
 #include "pipeline/pipeline.h"
@@ -23,8 +24,12 @@ struct RunStats {
 // Returns false when the input could not be read (after processing what
 // could be). `sink` gets every event with verdict kSent and may change its
 // audit record (the sender sets the delivery result) before it is written.
+// `observe`, when set, sees every event (any verdict) after the sink, with
+// the raw input line it came from (the report's --local-diff needs it; raw:
+// never print it elsewhere).
+using Observer = std::function<void(const EventOutcome&, std::string_view raw_line)>;
 bool RunLines(const Pipeline& pipeline, LineReader& reader, std::FILE* audit,
-              const std::function<void(EventOutcome&)>& sink, RunStats* stats);
+              const std::function<void(EventOutcome&)>& sink, RunStats* stats, const Observer& observe = {});
 
 // "12 events: 10 sent, 1 rejected, 1 dropped" plus what was removed.
 void PrintSummary(const char* command, const RunStats& stats, std::FILE* out);

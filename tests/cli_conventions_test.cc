@@ -25,8 +25,8 @@ using testing::RunProcess;
 const std::string kBin = TELGUARD_BIN;
 const std::string kDocs = TELGUARD_DOCS_BIN;
 const std::string kSrc = TELGUARD_SOURCE_DIR;
-const std::vector<std::string> kCommands = {"check", "send",      "flush",   "scrub",
-                                            "rules", "inventory", "consent", "status"};
+const std::vector<std::string> kCommands = {"check", "report",    "send",    "flush",  "gateway",
+                                            "scrub", "rules",     "inventory", "consent", "status"};
 
 std::string TempDir() {
   char t[] = "/tmp/telguard-conv-XXXXXX";
@@ -86,7 +86,7 @@ TEST(CliConventions, EveryCommandHasHelpAndHelpCmdPrintsTheSame) {
   const auto bad = RunProcess({kBin, "help", "frobnicate"}, "");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("'frobnicate'"), std::string::npos) << bad.err;
-  EXPECT_NE(bad.err.find("check, send"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("the commands are: check, "), std::string::npos) << bad.err;
 }
 
 TEST(CliConventions, UsageErrorsNameTheArgumentAndTheFixAndExitTwo) {
@@ -113,7 +113,7 @@ TEST(CliConventions, UsageErrorsNameTheArgumentAndTheFixAndExitTwo) {
       {{"consent", "maybe"}, {"on", "off", "reset-id"}},
       {{"consent"}, {"required"}},
       {{"flush"}, {"--endpoint URL", "TELGUARD_ENDPOINT"}},  // the spool defaults as for send
-      {{"frobnicate"}, {"unknown command 'frobnicate'", "check, send"}},
+      {{"frobnicate"}, {"unknown command 'frobnicate'", "the commands are: check, "}},
       {{"--frobnicate"}, {"'--frobnicate'"}},
       {{"send", "--endpoint", "http://example.org/x"}, {"--allow-insecure-http"}},
       {{"send"}, {"--endpoint URL", "TELGUARD_ENDPOINT"}},
@@ -270,6 +270,67 @@ TEST(CliConventions, BashCompletionCompletesCommandsOptionsAndValues) {
   EXPECT_EQ(complete("telguard consent r"), "reset-id\n");
   EXPECT_EQ(complete("telguard help fl"), "flush\n");
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace telguard
+
+namespace telguard {
+namespace {
+
+// The bundled example session holds, among others, a secret assignment and a
+// token in a URL (credential), an e-mail address and an IP (personal data),
+// and one record the schema rejects.
+TEST(FailOn, GatesOnClassesRuleIdsAndVerdictsWithAValueFreeSummary) {
+  const auto plain = RunProcess({kBin, "check", "--example"}, "");
+  ASSERT_EQ(plain.exit_code, 0);
+  struct Case {
+    std::string kinds;
+    int exit_code;
+    std::vector<std::string> expect, never;
+  } cases[] = {
+      {"credential", 4, {"--fail-on credential: ", "secret-assignment x1", "url-query-secret x1"}, {"email"}},
+      {"pii", 4, {"--fail-on pii: ", "email x1", "ipv4 x1"}, {"secret-assignment", "quoted-text"}},
+      {"email", 4, {"--fail-on email: email x1"}, {"ipv4"}},
+      {"url-query-secret", 4, {"--fail-on url-query-secret: url-query-secret x1"}, {"secret-assignment"}},
+      {"rejected", 4, {"--fail-on rejected: 1 event"}, {}},
+      {"dropped,github-pat,pseudonymised", 0, {}, {"--fail-on"}},
+      {"dropped,rejected", 4, {"--fail-on rejected: 1 event"}, {"--fail-on dropped"}},
+  };
+  for (const auto& c : cases) {
+    const auto r = RunProcess({kBin, "check", "--example", "--fail-on", c.kinds}, "");
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.kinds << "\n" << r.err;
+    EXPECT_EQ(r.out, plain.out) << "the gate never changes what would be sent";
+    std::string gate;  // the gate's own lines (the summary above them lists every rule)
+    for (const auto& line : testing::Lines(r.err)) {
+      if (line.rfind("telguard check: --fail-on", 0) == 0) gate += line + "\n";
+    }
+    for (const auto& e : c.expect) EXPECT_NE(gate.find(e), std::string::npos) << c.kinds << ": " << e << "\n" << r.err;
+    for (const auto& n : c.never) EXPECT_EQ(gate.find(n), std::string::npos) << c.kinds << ": " << n << "\n" << r.err;
+    for (const std::string value : {"correct-horse", "not-a-real-token", "alice", "203.0.113.7", "example.com"}) {
+      EXPECT_EQ(r.err.find(value), std::string::npos) << c.kinds << ": " << value;
+    }
+  }
+  // The gate speaks with --audit too (the summary does not).
+  const std::string dir = TempDir();
+  const auto audited = RunProcess({kBin, "check", "--example", "--fail-on", "credential", "--audit", dir + "/a"}, "");
+  EXPECT_EQ(audited.exit_code, 4);
+  EXPECT_NE(audited.err.find("--fail-on credential"), std::string::npos) << audited.err;
+  std::filesystem::remove_all(dir);
+  // Clean input passes every kind.
+  const auto clean = RunProcess({kBin, "check", "--fail-on", "credential,pii,rejected,dropped,pseudonymised"},
+                                Event("a") + Event("b"));
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+}
+
+TEST(FailOn, UnknownOrEmptyKindIsAUsageError) {
+  for (const std::string kinds : {"bogus", "credential,", "", "credential,,pii"}) {
+    const auto r = RunProcess({kBin, "check", "--example", "--fail-on", kinds}, "");
+    EXPECT_EQ(r.exit_code, 2) << kinds;
+    EXPECT_NE(r.err.find("--fail-on"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("kinds: credential, pii"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty());
+  }
 }
 
 }  // namespace
