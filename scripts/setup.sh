@@ -24,7 +24,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev
   libprotobuf-dev protobuf-compiler wrk
   clang libclang-rt-14-dev llvm openssl python3
-  libcli11-dev
+  libcli11-dev chromium
 )
 
 install_deps() {
@@ -85,7 +85,7 @@ stage "ASan+UBSan build and the test suite under it"
 # The install-consumer and package tests link uninstrumented programs against
 # the library or build the .deb; they run in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
-test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
+test_targets=(telguard telguard_docs cli_conventions_test report_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
               scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
               pipeline_leak_disabled_rule_replay
