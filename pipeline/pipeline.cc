@@ -73,7 +73,7 @@ std::unique_ptr<Pipeline> Pipeline::Create(const PipelineOptions& options, std::
   }
   std::vector<json> outputs;
   for (EventKind k : kAllEventKinds) outputs.push_back(p->allowlist_->OutputSchema(k));
-  p->schemas_ = SchemaSet::Create(outputs, &p->names_, error);
+  p->schemas_ = SchemaSet::Create(outputs, &p->names_, error, options.schema_engine);
   if (!p->schemas_) return nullptr;
   return p;
 }

@@ -29,6 +29,7 @@
 #include "pipeline/allowlist.h"
 #include "pipeline/audit.h"
 #include "pipeline/limits.h"
+#include "pipeline/schema_set.h"
 #include "redaction/scrubber.h"
 
 namespace telguard {
@@ -41,6 +42,8 @@ struct PipelineOptions {
   const redaction::Scrubber* scrubber = nullptr;
   // Allow-list JSON; empty means the embedded schemas/allowlist.json.
   std::string allowlist_json;
+  // Which validator answers (tests and the benchmark's baseline use valijson).
+  SchemaEngine schema_engine = SchemaEngine::kCompiled;
 };
 
 struct EventOutcome {
