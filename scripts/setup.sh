@@ -22,7 +22,7 @@ packages=(
   build-essential cmake pkg-config
   libvalijson-dev nlohmann-json3-dev libre2-dev libcurl4-openssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev
-  clang libclang-rt-14-dev llvm openssl python3
+  clang libclang-rt-14-dev llvm openssl python3 jq
 )
 
 install_deps() {
