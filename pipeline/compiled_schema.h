@@ -11,7 +11,7 @@
 // extend this file (and its differential test) first.
 //
 // valijson stays the reference: SchemaSet asks it for the reasons of every
-// rejection, and tests/compiled_schema_test.cc plus the schema_equivalence
+// rejection, and tests/compiled_schema_test.cc plus the fast_path_equivalence
 // fuzzer compare the two answers on every input they see.
 //
 // Exactness notes (why the checks read the way they do):

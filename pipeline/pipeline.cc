@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include "pipeline/bounded_json.h"
+#include "pipeline/compact_json.h"
 #include "pipeline/schema_set.h"
 #include "redaction/text_codec.h"
 #include "redaction/validators.h"
@@ -265,7 +266,7 @@ EventOutcome Pipeline::ProcessRecord(const json& record, std::uint64_t line_no,
       audit.reasons.insert(audit.reasons.end(), r.begin(), r.end());
       return e;
     }
-    std::string bytes = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string bytes = SerializeCompact(body);
     bool wire_failed = false;
     const std::string_view hit = scrubber_->FindCredential(bytes, &wire_failed);
     if (wire_failed || !hit.empty()) {

@@ -10,7 +10,7 @@
 // rejection only (about a millisecond per schema, once) and names the
 // reasons. A document the compiled checks reject is rejected even if
 // valijson were to accept it (fail closed; the differential test and the
-// schema_equivalence fuzzer keep the two equal). SchemaEngine::kValijson
+// fast_path_equivalence fuzzer keep the two equal). SchemaEngine::kValijson
 // uses valijson alone (the reference for those tests and the benchmark's
 // baseline).
 //

@@ -79,7 +79,7 @@ stage "ASan+UBSan build and the test suite under it"
 test_targets=(telguard test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
               scrubber_test validators_test prefilter_test cli_test sender_test client_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
-              schema_equivalence_replay compiled_schema_test
+              fast_path_equivalence_replay compiled_schema_test compact_json_test
               pipeline_leak_disabled_rule_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target "${test_targets[@]}"
@@ -96,7 +96,7 @@ TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/t
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
-  screen_equivalence_fuzzer schema_equivalence_fuzzer
+  screen_equivalence_fuzzer fast_path_equivalence_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
 
 stage "all passed"

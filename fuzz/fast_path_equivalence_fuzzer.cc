@@ -1,16 +1,20 @@
-// The compiled validator (pipeline/compiled_schema.h) must answer exactly as
-// valijson does: on arbitrary bytes parsed by the bounded parser, every
-// shipped schema gives the same verdict with both engines on the document,
-// its "properties" and the document wrapped as an output body; and the whole
-// pipeline gives the same audit records, errors and bodies with either
-// engine. Any difference traps.
+// The fast paths must answer exactly as their references do, on arbitrary
+// bytes parsed by the bounded parser:
+// - the compiled validator (pipeline/compiled_schema.h) as valijson: every
+//   shipped schema on the document, its "properties", its records and the
+//   document wrapped as an output body; and the whole pipeline gives the same
+//   audit records, errors and bodies with either engine;
+// - the body serialiser (pipeline/compact_json.h) as nlohmann's dump: the
+//   same bytes for the document.
+// Any difference traps.
 #include <cstdint>
 #include <string>
 
 #include "fuzz/leak_oracle.h"
 #include "pipeline/bounded_json.h"
+#include "pipeline/compact_json.h"
 #include "pipeline/pipeline.h"
-#include "tests/schema_reference.h"
+#include "tests/fast_path_corpus.h"
 
 namespace {
 
@@ -46,6 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string input(reinterpret_cast<const char*>(data), size);
   const auto parsed = telguard::ParseBounded(input, telguard::Limits{});
   if (parsed.ok) {
+    if (telguard::SerializeCompact(parsed.value) !=
+        parsed.value.dump(-1, ' ', false, json::error_handler_t::replace)) {
+      telguard::fuzz::Trap("serialiser differs from nlohmann's dump on: " + input);
+    }
     Compare(parsed.value, input);
     if (parsed.value.is_object()) {
       if (auto p = parsed.value.find("properties"); p != parsed.value.end()) Compare(*p, input);
