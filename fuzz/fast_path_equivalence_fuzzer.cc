@@ -5,7 +5,9 @@
 //   document wrapped as an output body; and the whole pipeline gives the same
 //   audit records, errors and bodies with either engine;
 // - the body serialiser (pipeline/compact_json.h) as nlohmann's dump: the
-//   same bytes for the document.
+//   same bytes for the document;
+// - the one-pass parser (pipeline/fast_json_parser.h) as nlohmann's SAX
+//   parser: the same verdict, document (type for type) or error.
 // Any difference traps.
 #include <cstdint>
 #include <string>
@@ -49,6 +51,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size > 8192) return 0;  // longer documents add parse time, not new schema paths
   const std::string input(reinterpret_cast<const char*>(data), size);
   const auto parsed = telguard::ParseBounded(input, telguard::Limits{});
+  const auto reference = telguard::ParseBoundedReference(input, telguard::Limits{});
+  if (parsed.ok != reference.ok ||
+      (parsed.ok && !telguard::testing::SameDocument(parsed.value, reference.value)) ||
+      (!parsed.ok && (parsed.error.code != reference.error.code || parsed.error.message != reference.error.message ||
+                      parsed.error.offset != reference.error.offset))) {
+    telguard::fuzz::Trap("one-pass parser differs from nlohmann's on: " + input);
+  }
   if (parsed.ok) {
     if (telguard::SerializeCompact(parsed.value) !=
         parsed.value.dump(-1, ' ', false, json::error_handler_t::replace)) {

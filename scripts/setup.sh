@@ -80,6 +80,7 @@ test_targets=(telguard test_receiver bounded_json_test line_reader_test schema_t
               scrubber_test validators_test prefilter_test cli_test sender_test client_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
               fast_path_equivalence_replay compiled_schema_test compact_json_test
+              fast_json_parser_test
               pipeline_leak_disabled_rule_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target "${test_targets[@]}"

@@ -8,6 +8,7 @@
 #ifndef TELGUARD_TESTS_FAST_PATH_CORPUS_H_
 #define TELGUARD_TESTS_FAST_PATH_CORPUS_H_
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -154,6 +155,35 @@ inline std::vector<json> Mutations(const std::vector<json>& bases) {
     mutate_object(b, [](json& r) -> json& { return r["properties"]; });
   }
   return out;
+}
+
+// The same document, type for type: nlohmann's == treats 1, 1u and 1.0 as
+// equal and 0.0 as -0.0; a parser must build exactly the same values.
+inline bool SameDocument(const json& a, const json& b) {
+  if (a.type() != b.type()) return false;
+  switch (a.type()) {
+    case json::value_t::number_float: {
+      const double x = a.get<double>(), y = b.get<double>();
+      return x == y && std::signbit(x) == std::signbit(y);
+    }
+    case json::value_t::array: {
+      if (a.size() != b.size()) return false;
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        if (!SameDocument(a[i], b[i])) return false;
+      }
+      return true;
+    }
+    case json::value_t::object: {
+      if (a.size() != b.size()) return false;
+      auto i = a.begin();
+      auto j = b.begin();
+      for (; i != a.end(); ++i, ++j) {
+        if (i.key() != j.key() || !SameDocument(*i, *j)) return false;
+      }
+      return true;
+    }
+    default: return a == b;
+  }
 }
 
 #ifdef TELGUARD_SOURCE_DIR  // defined for the test binaries
