@@ -24,7 +24,9 @@ json Report(const Config& config, std::string_view app, const DestinationOptions
   json r = {{"telemetry", d.enabled ? "on" : "off"}, {"decided_by", d.source}};
   r["app"] = app.empty() ? json(nullptr) : json(std::string(app));
   r["config_root"] = {{"path", config.config_root.path}, {"source", config.config_root.source}};
-  if (!config.config_root.problem.empty()) r["config_root"]["problem"] = config.config_root.problem;
+  const std::string problem =
+      WhyNotWritable(config.config_root, app.empty() ? config.config_root.path : PathsForApp(config, app).dir);
+  if (!problem.empty()) r["config_root"]["problem"] = problem;
   r["user_choice"] = Exists(UserConsentPath(config)) ? json(UserConsentPath(config)) : json(nullptr);
   if (!app.empty()) {
     const AppPaths p = PathsForApp(config, app);
