@@ -109,7 +109,11 @@ std::string StatusText(const Config& config, std::string_view app, const Destina
     if (d.contains("spool_note")) s += "  " + d["spool_note"].get<std::string>() + "\n";
     s += "  " + Line("debug", d["debug"]);
   }
-  for (const auto& w : r["warnings"]) s += "warning: " + w.get<std::string>() + "\n";
+  for (const auto& w : r["warnings"]) {
+    std::string text = w.get<std::string>();
+    if (text.rfind("telguard: ", 0) == 0) text.erase(0, 10);
+    s += "warning: " + text + "\n";
+  }
   return s;
 }
 
