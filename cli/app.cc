@@ -157,4 +157,8 @@ CLI::Option* AddFormatOption(CLI::App* c, std::string* format) {
       ->check(CLI::IsMember({"md", "json"}));
 }
 
+CLI::Option* AddJsonOption(CLI::App* c, bool* json, const std::string& where) {
+  return c->add_flag("--json", *json, "print the end-of-run summary as one JSON object on " + where + " (no prose)");
+}
+
 }  // namespace telguard::cli

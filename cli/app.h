@@ -65,6 +65,9 @@ void AddAllCommands(Cli& cli);
 CLI::Option* AddInputOption(CLI::App* c, std::string* path, const std::string& what = "events, one JSON per line");
 // --format md|json.
 CLI::Option* AddFormatOption(CLI::App* c, std::string* format);
+// --json: the end-of-run summary as one JSON object (cli/summary.h) on
+// `where` ("stdout" or "stderr"), instead of the prose summary.
+CLI::Option* AddJsonOption(CLI::App* c, bool* json, const std::string& where);
 
 // The man page (roff) and shell completions, generated from `app`.
 std::string ManPage(const CLI::App& app);

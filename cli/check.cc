@@ -7,6 +7,7 @@
 #include "cli/fail_on.h"
 #include "cli/input.h"
 #include "cli/run_lines.h"
+#include "cli/summary.h"
 #include "schemas/embedded.h"
 
 namespace telguard::cli {
@@ -17,15 +18,14 @@ struct CheckOptions {
   std::string audit;  // empty: no audit records, a summary on stderr
   bool example = false;
   std::string fail_on;  // empty: no gate
+  bool json = false;    // the summary as JSON on stderr (stdout carries the bodies)
 };
 
-// --fail-on: one value-free line per kind that fired, and exit 4.
-int Gate(const std::string& kinds, const RunStats& stats) {
+// --fail-on: one value-free line per kind that fired.
+std::vector<std::string> Fired(const std::string& kinds, const RunStats& stats) {
   std::string err;
   const auto gate = FailOn::Parse(kinds, &err);  // validated when parsed: cannot fail here
-  const std::vector<std::string> fired = gate ? gate->Triggers(stats) : std::vector<std::string>{};
-  for (const auto& line : fired) std::fprintf(stderr, "telguard check: --fail-on %s\n", line.c_str());
-  return fired.empty() ? kExitOk : kExitGate;
+  return gate ? gate->Triggers(stats) : std::vector<std::string>{};
 }
 
 int RunCheck(const CheckOptions& o) {
@@ -59,9 +59,18 @@ int RunCheck(const CheckOptions& o) {
   }, &stats);
   std::fflush(stdout);
   CloseAudit(audit);
-  if (o.audit.empty()) PrintSummary("check", stats, stderr);
+  const std::vector<std::string> fired = o.fail_on.empty() ? std::vector<std::string>{} : Fired(o.fail_on, stats);
+  if (o.json) {
+    Summary s("check");
+    AddRunStats(&s, stats);
+    if (!o.fail_on.empty()) s.Set("fail_on", fired);
+    s.Print(stderr);
+  } else {
+    if (o.audit.empty()) PrintSummary("check", stats, stderr);
+    for (const auto& line : fired) std::fprintf(stderr, "telguard check: --fail-on %s\n", line.c_str());
+  }
   if (!ok) return kExitInput;
-  return o.fail_on.empty() ? kExitOk : Gate(o.fail_on, stats);
+  return fired.empty() ? kExitOk : kExitGate;
 }
 
 }  // namespace
@@ -82,6 +91,7 @@ void AddCheck(Cli& cli) {
         std::string err;
         return FailOn::Parse(v, &err) ? std::string() : err;
       });
+  AddJsonOption(c, &o->json, "stderr (stdout carries the request bodies)");
 }
 
 }  // namespace telguard::cli

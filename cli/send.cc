@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/run_lines.h"
+#include "cli/summary.h"
 #include "cli/signals.h"
 #include "client/config.h"
 #include "client/consent.h"
@@ -59,6 +60,7 @@ std::vector<CLI::Option*> AddHttpOptions(CLI::App* c, HttpArgs* h) {
 struct SendOptions {
   std::string input = "-", audit, local;
   bool debug = false;
+  bool json = false;  // the summary as JSON on stdout
   HttpArgs http;
 };
 
@@ -170,7 +172,25 @@ void Deliver(OpenedDestination& out, EventOutcome& e, SendCounts* n) {
   }
 }
 
-void PrintSendSummary(const RunStats& stats, const SendCounts& n, const OpenedDestination& out) {
+void PrintSendSummary(const RunStats& stats, const SendCounts& n, const OpenedDestination& out, bool json) {
+  if (json) {
+    Summary s("send");
+    s.Set("events", static_cast<std::uint64_t>(stats.sent + stats.rejected + stats.dropped));
+    s.Set("delivered", static_cast<std::uint64_t>(n.delivered));
+    s.Set("spooled", static_cast<std::uint64_t>(n.kept));
+    s.Set("dropped", static_cast<std::uint64_t>(n.dropped + stats.dropped));
+    s.Set("rejected", static_cast<std::uint64_t>(stats.rejected));
+    s.Set("removed_fields", stats.stripped);
+    s.Set("redactions", stats.redactions);
+    if (out.spool) {
+      s.Set("spool", out.spool->dir());
+      s.Set("waiting", static_cast<std::uint64_t>(out.spool->size()));
+      s.Set("overflow_dropped", static_cast<std::uint64_t>(out.spool->overflow_dropped()));
+    }
+    if (StopSignal() != 0) s.Set("stopped_by", std::string_view(StopSignalName()));
+    s.Print(stdout);
+    return;
+  }
   std::fprintf(stderr, "telguard send: %zu events: %zu delivered, %zu spooled, %zu dropped, %zu rejected",
                stats.sent + stats.rejected + stats.dropped, n.delivered, n.kept, n.dropped + stats.dropped,
                stats.rejected);
@@ -219,13 +239,13 @@ int RunSend(const SendOptions& so) {
   SendCounts n;
   const bool ok = RunLines(*pipeline, reader, audit, [&](EventOutcome& e) { Deliver(*out, e, &n); }, &stats);
   CloseAudit(audit);
-  PrintSendSummary(stats, n, *out);
+  PrintSendSummary(stats, n, *out, so.json);
   if (StopSignal() != 0) return 128 + StopSignal();
   if (!ok) return kExitInput;
   return n.dropped > 0 ? kExitFailed : kExitOk;
 }
 
-int RunFlush(const HttpArgs& args) {
+int RunFlush(const HttpArgs& args, bool json) {
   SendOptions so;
   so.http = args;
   Config config;
@@ -244,9 +264,19 @@ int RunFlush(const HttpArgs& args) {
   }
   InstallStopHandlers(-1);
   const sender::FlushStats s = out->http->Flush();
-  std::fprintf(stderr, "telguard flush: %zu delivered, %zu dropped, %zu remaining%s%s\n", s.delivered, s.dropped,
-               s.remaining, s.stopped_because.empty() ? "" : " (stopped: ",
-               s.stopped_because.empty() ? "" : (s.stopped_because + ")").c_str());
+  if (json) {
+    Summary j("flush");
+    j.Set("delivered", static_cast<std::uint64_t>(s.delivered));
+    j.Set("dropped", static_cast<std::uint64_t>(s.dropped));
+    j.Set("remaining", static_cast<std::uint64_t>(s.remaining));
+    if (!s.stopped_because.empty()) j.Set("stopped_because", s.stopped_because);
+    if (StopSignal() != 0) j.Set("stopped_by", std::string_view(StopSignalName()));
+    j.Print(stdout);
+  } else {
+    std::fprintf(stderr, "telguard flush: %zu delivered, %zu dropped, %zu remaining%s%s\n", s.delivered, s.dropped,
+                 s.remaining, s.stopped_because.empty() ? "" : " (stopped: ",
+                 s.stopped_because.empty() ? "" : (s.stopped_because + ")").c_str());
+  }
   if (StopSignal() != 0) return 128 + StopSignal();
   return s.remaining == 0 && s.dropped == 0 ? kExitOk : kExitFailed;
 }
@@ -265,12 +295,15 @@ void AddSend(Cli& cli) {
   CLI::Option* local = c->add_option("--local", o->local, "append the request bodies to PATH instead of sending")
                            ->type_name("PATH");
   for (CLI::Option* http : AddHttpOptions(c, &o->http)) local->excludes(http);
+  AddJsonOption(c, &o->json, "stdout");
 }
 
 void AddFlush(Cli& cli) {
   auto o = std::make_shared<HttpArgs>();
-  CLI::App* c = cli.Add("flush", "deliver what is spooled, oldest first", [o] { return RunFlush(*o); });
+  auto json = std::make_shared<bool>(false);
+  CLI::App* c = cli.Add("flush", "deliver what is spooled, oldest first", [o, json] { return RunFlush(*o, *json); });
   AddHttpOptions(c, o.get());
+  AddJsonOption(c, json.get(), "stdout");
 }
 
 }  // namespace telguard::cli

@@ -335,3 +335,62 @@ TEST(FailOn, UnknownOrEmptyKindIsAUsageError) {
 
 }  // namespace
 }  // namespace telguard
+
+namespace telguard {
+namespace {
+
+// The last line of `text` parsed as JSON (the --json summary), or null.
+nlohmann::json LastJsonLine(const std::string& text) {
+  const auto lines = testing::Lines(text);
+  if (lines.empty()) return nullptr;
+  return nlohmann::json::parse(lines.back(), nullptr, false);
+}
+
+TEST(JsonSummary, CheckSendAndFlushPrintOneObjectWithTheSameFieldNames) {
+  const auto plain = RunProcess({kBin, "check", "--example"}, "");
+  const auto check = RunProcess({kBin, "check", "--example", "--json"}, "");
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(check.out, plain.out) << "stdout still carries exactly the request bodies";
+  const auto c = LastJsonLine(check.err);
+  ASSERT_TRUE(c.is_object()) << check.err;
+  EXPECT_EQ(c["command"], "check");
+  EXPECT_EQ(c["events"], 8);
+  EXPECT_EQ(c["sent"], 7);
+  EXPECT_EQ(c["rejected"], 1);
+  EXPECT_EQ(c["dropped"], 0);
+  EXPECT_EQ(c["redactions"]["email"], 1);
+  EXPECT_EQ(c["removed_fields"]["/properties/args"], 1);
+  EXPECT_EQ(check.err.find("8 events:"), std::string::npos) << "no prose summary with --json";
+  EXPECT_FALSE(c.contains("fail_on"));
+
+  const auto gated = RunProcess({kBin, "check", "--example", "--json", "--fail-on", "credential,dropped"}, "");
+  EXPECT_EQ(gated.exit_code, 4);
+  const auto g = LastJsonLine(gated.err);
+  ASSERT_TRUE(g.is_object()) << gated.err;
+  ASSERT_EQ(g["fail_on"].size(), 1u);
+  EXPECT_EQ(g["fail_on"][0].get<std::string>().rfind("credential: ", 0), 0u);
+
+  const std::string dir = TempDir();
+  const auto env = PrivateEnv(dir);
+  const auto send = RunProcess({kBin, "send", "--local", dir + "/out.jsonl", "--json"}, Event("a") + "{}\n", env);
+  ASSERT_EQ(send.exit_code, 0) << send.err;
+  const auto s = nlohmann::json::parse(send.out, nullptr, false);
+  ASSERT_TRUE(s.is_object()) << send.out;
+  EXPECT_EQ(s["command"], "send");
+  EXPECT_EQ(s["events"], 2);
+  EXPECT_EQ(s["delivered"], 1);
+  EXPECT_EQ(s["rejected"], 1);
+  EXPECT_EQ(s["dropped"], 0);
+
+  const auto flush = RunProcess({kBin, "flush", "--spool", dir + "/spool", "--endpoint", "http://127.0.0.1:9/v1/logs",
+                                 "--json"}, "", env);
+  const auto f = nlohmann::json::parse(flush.out, nullptr, false);
+  ASSERT_TRUE(f.is_object()) << flush.out << flush.err;
+  EXPECT_EQ(f["command"], "flush");
+  EXPECT_EQ(f["delivered"], 0);
+  EXPECT_EQ(f["remaining"], 0);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace telguard
