@@ -56,7 +56,19 @@ build() {  # build <dir> [cmake -D args...] [--target t...]
   cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
+# The OpenTelemetry JS SDK's exporters drive the gateway's end-to-end tests
+# (pinned in tests/otel-js/package-lock.json).
+install_js_deps() {
+  if ! command -v npm >/dev/null 2>&1; then
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  (cd tests/otel-js && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 install_deps
+[ "$mode" = test ] && install_js_deps
 [ "$mode" = deps ] && exit 0
 
 if [ "$mode" = demo ]; then
