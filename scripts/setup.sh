@@ -91,7 +91,7 @@ stage "ASan+UBSan build and the test suite under it"
 # library; it runs in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
 test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
-              scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test pipeline_leak_replay
+              scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test state_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
               pipeline_leak_disabled_rule_replay
               gateway_codec_test gateway_test otlp_decoder_replay)
@@ -102,10 +102,11 @@ build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_
 
 stage "ThreadSanitizer build: the tests that run many threads at once"
 build build-tsan -DTELGUARD_SANITIZE=thread -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
-  --target telguard sender_test client_test pipeline_test
+  --target telguard sender_test client_test pipeline_test state_test
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/sender_test --gtest_filter='*Thread*:*Healthy*'
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/client_test --gtest_filter='*Thread*:*Concurrent*'
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
+TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/state_test --gtest_filter='*Thread*'
 
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
