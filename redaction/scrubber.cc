@@ -68,14 +68,15 @@ bool MostlyPrintable(std::string_view s) {
   return printable * 10 >= s.size() * 8;
 }
 
-void AddHit(std::vector<RuleHit>& hits, std::string_view id, std::size_t n) {
+void AddHit(std::vector<RuleHit>& hits, std::string_view id, std::size_t n, std::size_t verified = 0) {
   for (auto& h : hits) {
     if (h.rule_id == id) {
       h.count += n;
+      h.verified += verified;
       return;
     }
   }
-  hits.push_back({id, n});
+  hits.push_back({id, n, verified});
 }
 
 }  // namespace
@@ -129,18 +130,29 @@ struct Scrubber::Impl {
     return false;
   }
 
-  // The secret part of a match: first participating group, else the whole.
-  static re2::StringPiece Secret(const re2::StringPiece* g, int groups) {
+  // The secret part of a match: first participating group, else the whole
+  // match when the pattern has no group. *excluded is set when the pattern
+  // has groups and none took part (an exclusion, rule.h).
+  static re2::StringPiece Secret(const re2::StringPiece* g, int groups, bool* excluded) {
+    *excluded = false;
     for (int i = 1; i <= groups; ++i) {
       if (g[i].data() != nullptr) return g[i];
     }
+    *excluded = groups > 0;
     return g[0];
+  }
+
+  // A match the rule's validator does not turn down (checksums of prefixed
+  // formats never do: ValidatorGates).
+  static bool Accepted(Validator v, std::string_view secret) {
+    return !ValidatorGates(v) || RunValidator(v, secret);
   }
 
   // A confirmed finding: bytes [begin, end) of the text, by compiled rule.
   struct Span {
     std::size_t begin, end;
     int rule;
+    bool verified = false;  // a checksum confirmed it (confidence only)
   };
 
   // Every confirmed match of one rule in `s`, as spans (never overlapping
@@ -152,13 +164,18 @@ struct Scrubber::Impl {
     std::size_t last_end = 0, pos = 0;
     while (pos <= s.size() &&
            cr.re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), cr.groups + 1)) {
-      const re2::StringPiece secret = Secret(g.data(), cr.groups);
+      bool excluded = false;
+      const re2::StringPiece secret = Secret(g.data(), cr.groups, &excluded);
       const std::size_t ws = static_cast<std::size_t>(g[0].data() - s.data());
       const std::size_t we = ws + g[0].size();
+      if (excluded) {
+        pos = std::max(we, ws + 1);
+        continue;
+      }
       const std::size_t ss = static_cast<std::size_t>(secret.data() - s.data());
       std::string_view sv(secret.data(), secret.size());
       bool skip = sv.empty() || ss < last_end || sv.substr(0, kMarker.size()) == kMarker;
-      if (!skip && !RunValidator(cr.rule->validator, sv)) {
+      if (!skip && !Accepted(cr.rule->validator, sv)) {
         // A greedy match may have swallowed a neighbouring number ("card 3"):
         // for checksummed formats the longest valid prefix is the finding.
         sv = ValidPrefix(cr.rule->validator, sv);
@@ -166,7 +183,8 @@ struct Scrubber::Impl {
       }
       const std::size_t se_valid = ss + sv.size();
       if (!skip) {
-        spans->push_back({ss, se_valid, r});
+        const bool verified = !ValidatorGates(cr.rule->validator) && RunValidator(cr.rule->validator, sv);
+        spans->push_back({ss, se_valid, r, verified});
         last_end = se_valid;
         pos = std::max({we, se_valid, ws + 1});
         // A consumed trailing delimiter, or what follows a shortened
@@ -176,6 +194,10 @@ struct Scrubber::Impl {
         pos = ws + 1;
       }
     }
+  }
+
+  static std::size_t Verified(const std::vector<Span>& spans) {
+    return static_cast<std::size_t>(std::count_if(spans.begin(), spans.end(), [](const Span& a) { return a.verified; }));
   }
 
   // Length of "[REDACTED:<id>]" for compiled rule r.
@@ -216,7 +238,7 @@ struct Scrubber::Impl {
       Collect(cand[k], s, &spans);
       if (spans.empty()) continue;
       Apply(spans, s);
-      AddHit(hits, compiled[static_cast<std::size_t>(cand[k])].rule->id, spans.size());
+      AddHit(hits, compiled[static_cast<std::size_t>(cand[k])].rule->id, spans.size(), Verified(spans));
       rounds.push_back(spans);
       first_change = std::min(first_change, k);
     }
@@ -243,7 +265,7 @@ struct Scrubber::Impl {
       const int r = cand[k];
       spans.clear();
       Collect(r, original, &spans);
-      std::size_t n = 0;
+      std::size_t n = 0, verified = 0;
       for (Span a : spans) {
         const std::string_view secret(original.data() + a.begin, a.end - a.begin);
         if (!follow(a) || s.compare(a.begin, a.end - a.begin, secret) != 0) continue;
@@ -253,8 +275,9 @@ struct Scrubber::Impl {
         if (taken) continue;
         sweep.push_back(a);
         ++n;
+        verified += a.verified;
       }
-      if (n > 0) AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, n);
+      if (n > 0) AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, n, verified);
     }
     if (sweep.empty()) return;
     std::sort(sweep.begin(), sweep.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
@@ -267,13 +290,14 @@ struct Scrubber::Impl {
     std::size_t pos = 0;
     while (pos <= s.size() &&
            cr.re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), cr.groups + 1)) {
-      const re2::StringPiece secret = Secret(g.data(), cr.groups);
+      bool excluded = false;
+      const re2::StringPiece secret = Secret(g.data(), cr.groups, &excluded);
       const std::string_view sv(secret.data(), secret.size());
-      if (!sv.empty() && sv.substr(0, kMarker.size()) != kMarker &&
-          RunValidator(cr.rule->validator, sv)) {
+      if (!excluded && !sv.empty() && sv.substr(0, kMarker.size()) != kMarker && Accepted(cr.rule->validator, sv)) {
         return true;
       }
-      pos = static_cast<std::size_t>(g[0].data() - s.data()) + 1;
+      const std::size_t ws = static_cast<std::size_t>(g[0].data() - s.data());
+      pos = excluded ? std::max(ws + g[0].size(), ws + 1) : ws + 1;
     }
     return false;
   }
@@ -299,7 +323,7 @@ struct Scrubber::Impl {
         if (!Pass(d, dh, depth + 1)) return false;
         if (!dh.empty()) {
           s = std::move(d);
-          for (const auto& h : dh) AddHit(hits, h.rule_id, h.count);
+          for (const auto& h : dh) AddHit(hits, h.rule_id, h.count, h.verified);
           // The decoded, scrubbed view replaces the text. What the deeper
           // pass could not look at (a base64 run at the depth limit, when
           // the view needed more decoding rounds) is looked at here.
@@ -498,7 +522,7 @@ void Scrubber::ScrubLinesInto(std::string_view text, std::string* out, std::vect
           if (c == '\n') c = ' ';  // a decoded secret may have held one
         }
         out->append(r.text);
-        for (const auto& h : r.hits) AddHit(*hits, h.rule_id, h.count);
+        for (const auto& h : r.hits) AddHit(*hits, h.rule_id, h.count, h.verified);
       }
       if (last) break;
       out->push_back('\n');

@@ -41,6 +41,9 @@ namespace telguard::redaction {
 struct RuleHit {
   std::string_view rule_id;  // points into the rule catalogue (static)
   std::size_t count = 0;
+  // Of `count`, the findings a checksum confirmed (GitHub CRC32). A finding
+  // whose checksum fails is redacted all the same: the count says how sure.
+  std::size_t verified = 0;
 };
 
 struct ScrubResult {
