@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include <re2/re2.h>
+
 #include "redaction/samples.h"
 #include "redaction/text_codec.h"
 #include "tests/test_util.h"
@@ -97,6 +99,19 @@ TEST(Catalogue, HasAtLeastSixtyCredentialFormatsAndEveryPiiClass) {
   EXPECT_GE(fixed_shape, 60u + 6u);  // 60 formats + 6 context rules counted here
   for (auto c : {"credential", "email", "phone", "ip", "mac", "card", "iban", "ssn", "home-path"}) {
     EXPECT_TRUE(classes.count(c)) << c;
+  }
+}
+
+// Each rule's own RE2 is compiled lazily by the scrubber; here every one is
+// compiled under the scrubber's per-rule budget, so no lazy compile can fail
+// in a build that passed this test.
+TEST(Catalogue, EveryRuleCompilesWithinItsBudget) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(ScrubberOptions{}.rule_max_mem);
+  for (const auto& r : DefaultRules()) {
+    const RE2 re(re2::StringPiece(r.pattern.data(), r.pattern.size()), o);
+    EXPECT_TRUE(re.ok()) << r.id << ": " << re.error();
   }
 }
 
