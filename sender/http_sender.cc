@@ -295,9 +295,13 @@ SendResult HttpSender::Send(std::string_view body) noexcept {
   try {
     const auto deadline = Clock::now() + impl_->o.deadline;
     {
-      std::lock_guard<std::mutex> lock(impl_->state_mu);
+      std::unique_lock<std::mutex> lock(impl_->state_mu);
       if (Clock::now() < impl_->blocked_until) {
         SendResult r{Delivery::kKept, impl_->blocked_reason, 0};
+        // Never hold state_mu while taking the spool's lock: a Flush holds
+        // the spool's lock while Deliver takes state_mu (lock-order
+        // inversion, found by the gateway's replay thread racing a Send).
+        lock.unlock();
         return impl_->Keep(body, r);
       }
     }
@@ -322,11 +326,12 @@ FlushStats HttpSender::Flush() noexcept {
   try {
     if (impl_->o.spool == nullptr) return {};
     {
-      std::lock_guard<std::mutex> lock(impl_->state_mu);
+      std::unique_lock<std::mutex> lock(impl_->state_mu);
       if (Clock::now() < impl_->blocked_until) {
         FlushStats s;
-        s.remaining = impl_->o.spool->size();
         s.stopped_because = impl_->blocked_reason;
+        lock.unlock();  // the spool's lock is never taken under state_mu (see Send)
+        s.remaining = impl_->o.spool->size();
         return s;
       }
     }
