@@ -21,7 +21,7 @@ jobs=${JOBS:-$(nproc)}
 packages=(
   build-essential cmake pkg-config
   libvalijson-dev nlohmann-json3-dev libre2-dev libcurl4-openssl-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
   clang libclang-rt-14-dev llvm openssl python3
 )
 
