@@ -27,7 +27,7 @@ bool IsLoopbackHost(std::string host) {
 
 bool ValidPath(std::string_view p) {
   if (p.empty()) return true;
-  if (p.size() > 256 || p[0] != '/') return false;
+  if (p.size() > 256 || p[0] != '/' || p.find("..") != std::string_view::npos) return false;
   return std::all_of(p.begin(), p.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '~' || c == '-';
   });

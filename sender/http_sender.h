@@ -80,7 +80,7 @@ struct HttpSenderOptions {
 };
 
 // One request: opaque bytes, their content type, and a path appended to the
-// endpoint ("" for the endpoint itself; else "/" and [A-Za-z0-9/._~-]).
+// endpoint ("" for the endpoint itself; else "/" and [A-Za-z0-9/._~-], no "..").
 struct Message {
   std::string_view body;
   std::string_view content_type;

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <optional>
 
 #include <zlib.h>
 
@@ -359,6 +360,11 @@ SpoolStatus Spool::NoteLocked(int rc, const char* what) {
   last_error_ = std::string("spool ") + what + ": " + SpoolStatusName(st) + " (" + sqlite3_errstr(rc) + ")";
   if (db_ != nullptr) db_->Rollback();
   if (st == SpoolStatus::kCorrupt) RecoverLocked();
+  // A full disk: give the WAL's space back (its frames are copied into the
+  // database's free pages), so deletes and appends can go on.
+  if (st == SpoolStatus::kFull && db_ != nullptr) {
+    sqlite3_wal_checkpoint_v2(db_->h, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
   return st;
 }
 
@@ -411,7 +417,8 @@ SpoolStatus Spool::Append(const SpoolRecord& record, std::string* error) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   SpoolStatus st = AppendLocked(record);
-  if (st == SpoolStatus::kCorrupt) st = AppendLocked(record);  // once more, into the fresh database
+  // Once more: into the fresh database, or after the WAL gave its space back.
+  if (st == SpoolStatus::kCorrupt || st == SpoolStatus::kFull) st = AppendLocked(record);
   if (st != SpoolStatus::kOk) *error = last_error_;
   return st;
 }
@@ -494,39 +501,48 @@ bool Spool::DeleteLocked(std::int64_t id) {
   return true;
 }
 
-// A body the endpoint refused by status: count it; after max_attempts it
-// moves to dead_letters (*dead). Other failures only release the lease.
-bool Spool::RecordRefusalLocked(const SpooledEvent& e, const SendResult& r, bool* dead) {
-  *dead = false;
+// A refusal of this body by status (500, other 5xx, 3xx): not 429, not the
+// "unavailable" family 502/503/504, not a configuration error.
+static bool Refused(const SendResult& r) {
+  return r.failure == Failure::kStatus && !r.configuration_error && r.http_status != 429 &&
+         (r.http_status < 502 || r.http_status > 504);
+}
+
+// Counts a refusal (if it is one) and releases the row's lease unless
+// `keep_lease` (the flush will try it once more).
+bool Spool::RecordFailureLocked(const SpooledEvent& e, const SendResult& r, bool keep_lease) {
   if (db_ == nullptr) return false;
-  const bool refused = r.failure == Failure::kStatus && !r.configuration_error && r.http_status != 429;
+  sqlite3_stmt* u = db_->Prep(
+      "UPDATE events SET attempts = attempts + ?2, lease_until_ms = CASE WHEN ?3 THEN lease_until_ms ELSE 0 END "
+      "WHERE id = ?1");
+  if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "record a failure"), false;
+  sqlite3_bind_int64(u, 1, e.id);
+  sqlite3_bind_int(u, 2, Refused(r) ? 1 : 0);
+  sqlite3_bind_int(u, 3, keep_lease ? 1 : 0);
+  if (int rc = StepDone(u); rc != SQLITE_OK) return NoteLocked(rc, "record a failure"), false;
+  return true;
+}
+
+// Moves a row to dead_letters (one transaction), keeping that table bounded.
+bool Spool::DeadLetterLocked(std::int64_t id, std::string_view reason) {
+  if (db_ == nullptr) return false;
   int rc = db_->Exec("BEGIN IMMEDIATE");
-  if (rc != SQLITE_OK) return NoteLocked(rc, "record a failure"), false;
-  if (refused && e.attempts + 1 >= options_.max_attempts) {
-    sqlite3_stmt* m = db_->Prep(
-        "INSERT INTO dead_letters SELECT id, destination, path, app, content_type, body, attempts + 1, created_ms, "
-        "?2, ?3 FROM events WHERE id = ?1");
-    if (m == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "dead-letter"), false;
-    sqlite3_bind_int64(m, 1, e.id);
-    sqlite3_bind_int64(m, 2, NowMs());
-    BindText(m, 3, r.reason);
-    if ((rc = StepDone(m)) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
-    if (!DeleteLocked(e.id)) return false;
-    // The oldest dead letters beyond the bound go.
-    sqlite3_stmt* t = db_->Prep(
-        "DELETE FROM dead_letters WHERE id NOT IN (SELECT id FROM dead_letters ORDER BY id DESC LIMIT ?1)");
-    if (t == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "dead-letter"), false;
-    sqlite3_bind_int64(t, 1, static_cast<std::int64_t>(options_.max_dead_letters));
-    if ((rc = StepDone(t)) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
-    *dead = true;
-  } else {
-    sqlite3_stmt* u = db_->Prep("UPDATE events SET attempts = attempts + ?2, lease_until_ms = 0 WHERE id = ?1");
-    if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "record a failure"), false;
-    sqlite3_bind_int64(u, 1, e.id);
-    sqlite3_bind_int(u, 2, refused ? 1 : 0);
-    if ((rc = StepDone(u)) != SQLITE_OK) return NoteLocked(rc, "record a failure"), false;
-  }
-  if ((rc = db_->Exec("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "record a failure"), false;
+  if (rc != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
+  sqlite3_stmt* m = db_->Prep(
+      "INSERT INTO dead_letters SELECT id, destination, path, app, content_type, body, attempts, created_ms, "
+      "?2, ?3 FROM events WHERE id = ?1");
+  if (m == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "dead-letter"), false;
+  sqlite3_bind_int64(m, 1, id);
+  sqlite3_bind_int64(m, 2, NowMs());
+  BindText(m, 3, reason);
+  if ((rc = StepDone(m)) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
+  if (!DeleteLocked(id)) return false;
+  sqlite3_stmt* t = db_->Prep(
+      "DELETE FROM dead_letters WHERE id NOT IN (SELECT id FROM dead_letters ORDER BY id DESC LIMIT ?1)");
+  if (t == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "dead-letter"), false;
+  sqlite3_bind_int64(t, 1, static_cast<std::int64_t>(options_.max_dead_letters));
+  if ((rc = StepDone(t)) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
+  if ((rc = db_->Exec("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
   return true;
 }
 
@@ -552,55 +568,71 @@ FlushStats Spool::Flush(std::string_view destination, const std::function<SendRe
   bool deleted_any = false;
   std::size_t sent = 0;
   std::vector<SpooledEvent> batch;
-  {
-    // Rows delivered earlier whose delete failed: try again, never resend.
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = undeleted_.begin(); it != undeleted_.end();) {
-      if (DeleteLocked(*it)) {
-        deleted_any = true;
-        it = undeleted_.erase(it);
-      } else {
-        ++it;
-      }
+  // A row refused max_attempts times, still leased by this flush: it is
+  // dead-lettered only if it is refused again right after another body was
+  // accepted (so a server-wide outage never dead-letters anything).
+  std::optional<SpooledEvent> suspect;
+  std::unique_lock<std::mutex> lock(mu_);
+  // Rows delivered earlier whose delete failed: try again, never resend.
+  for (auto it = undeleted_.begin(); it != undeleted_.end();) {
+    if (DeleteLocked(*it)) {
+      deleted_any = true;
+      it = undeleted_.erase(it);
+    } else {
+      ++it;
     }
   }
+  // Deletes a sent row (or remembers that it must not be sent again).
+  const auto settle = [&](const SpooledEvent& e, const SendResult& r) {
+    ++(r.delivery == Delivery::kDelivered ? stats.delivered : stats.dropped);
+    if (DeleteLocked(e.id)) {
+      deleted_any = true;
+    } else {
+      undeleted_.insert(e.id);
+      stats.status = last_status_;
+    }
+  };
   bool stop = false;
   while (!stop && sent < limits.max_events && std::chrono::steady_clock::now() < limits.stop_after) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!ClaimLocked(destination, std::min(kClaimBatch, limits.max_events - sent), &batch)) {
-        stats.status = last_status_;
-        stats.stopped_because = last_error_;
-        break;
-      }
+    if (!ClaimLocked(destination, std::min(kClaimBatch, limits.max_events - sent), &batch)) {
+      stats.status = last_status_;
+      stats.stopped_because = last_error_;
+      break;
     }
     if (batch.empty()) break;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const bool in_time = std::chrono::steady_clock::now() < limits.stop_after;
-      const SendResult r = in_time ? send(batch[i]) : SendResult{Delivery::kKept, "", 0, Failure::kNone, false};
-      ++sent;
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!in_time) {
+    for (std::size_t i = 0; i < batch.size() && !stop; ++i) {
+      if (std::chrono::steady_clock::now() >= limits.stop_after) {
         ReleaseLocked(batch, i);
         stop = true;
         break;
       }
+      lock.unlock();  // no lock while the network runs
+      const SendResult r = send(batch[i]);
+      lock.lock();
+      ++sent;
       if (r.delivery != Delivery::kKept) {
-        ++(r.delivery == Delivery::kDelivered ? stats.delivered : stats.dropped);
-        if (DeleteLocked(batch[i].id)) {
-          deleted_any = true;
-        } else {
-          undeleted_.insert(batch[i].id);
-          stats.status = last_status_;
+        settle(batch[i], r);
+        if (r.delivery == Delivery::kDelivered && suspect) {
+          lock.unlock();
+          const SendResult again = send(*suspect);
+          lock.lock();
+          if (again.delivery != Delivery::kKept) {
+            settle(*suspect, again);
+          } else if (Refused(again) && DeadLetterLocked(suspect->id, again.reason)) {
+            ++stats.dead_lettered;
+            deleted_any = true;
+          } else {
+            ReleaseLocked({*suspect}, 0);
+          }
+          suspect.reset();
         }
         continue;
       }
-      bool dead = false;
-      if (!RecordRefusalLocked(batch[i], r, &dead)) stats.status = last_status_;
-      if (dead) {
-        ++stats.dead_lettered;
-        deleted_any = true;
-        continue;  // out of the way: the rest goes on
+      const bool try_later = Refused(r) && batch[i].attempts + 1 >= options_.max_attempts && !suspect;
+      if (!RecordFailureLocked(batch[i], r, try_later)) stats.status = last_status_;
+      if (try_later) {
+        suspect = batch[i];
+        continue;  // the next body says whether the endpoint works
       }
       ReleaseLocked(batch, i + 1);
       stats.stopped_because = r.reason;
@@ -608,10 +640,9 @@ FlushStats Spool::Flush(std::string_view destination, const std::function<SendRe
       stats.http_status = r.http_status;
       stats.configuration_error = r.configuration_error;
       stop = true;
-      break;
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  if (suspect) ReleaseLocked({*suspect}, 0);
   if (deleted_any) CheckpointLocked();
   stats.remaining = CountLocked(destination);
   return stats;

@@ -156,8 +156,11 @@ class Spool {
   // Replays this destination's rows in order through `send` (called with no
   // lock held) until one is kept (it stays, and so does everything after
   // it), a limit is reached, or all are done. Delivered rows are deleted;
-  // rows the endpoint drops for good are deleted and counted; a row refused
-  // by status max_attempts times moves to dead_letters and the flush goes on.
+  // rows the endpoint drops for good are deleted and counted. A row refused
+  // by status (500, other 5xx, 3xx; not 429/502/503/504 or a configuration
+  // error) max_attempts times is tried again right after the next body was
+  // accepted, and if refused once more moves to dead_letters (so it stops
+  // blocking the rest; a server-wide outage never dead-letters anything).
   FlushStats Flush(std::string_view destination, const std::function<SendResult(const SpooledEvent&)>& send,
                    const FlushLimits& limits = {});
 
@@ -188,7 +191,8 @@ class Spool {
   bool ClaimLocked(std::string_view destination, std::size_t n, std::vector<SpooledEvent>* out);
   void ReleaseLocked(const std::vector<SpooledEvent>& rows, std::size_t from);
   bool DeleteLocked(std::int64_t id);
-  bool RecordRefusalLocked(const SpooledEvent& e, const SendResult& r, bool* dead);
+  bool RecordFailureLocked(const SpooledEvent& e, const SendResult& r, bool keep_lease);
+  bool DeadLetterLocked(std::int64_t id, std::string_view reason);
   void CheckpointLocked();
   std::size_t CountLocked(std::string_view destination) const;
 
