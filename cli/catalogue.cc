@@ -2,10 +2,11 @@
 // the scrubber on its own.
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
-#include "cli/args.h"
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "pipeline/pipeline.h"
@@ -14,40 +15,22 @@
 namespace telguard::cli {
 namespace {
 
-std::optional<std::string> Format(int argc, char** argv, const char* cmd) {
-  std::string err;
-  auto args = ParseArgs(argc, argv, 2, {"format"}, {}, &err);
-  const std::string f = args ? args->Get("format").value_or("md") : "";
-  if (!args || !args->positional.empty() || (f != "md" && f != "json")) {
-    std::fprintf(stderr, "telguard %s: %s\nusage: telguard %s [--format md|json]\n", cmd,
-                 !args ? err.c_str() : "format must be md or json", cmd);
-    return std::nullopt;
-  }
-  return f;
-}
-
-}  // namespace
-
-int Inventory(int argc, char** argv) {
-  auto format = Format(argc, argv, "inventory");
-  if (!format) return kExitUsage;
+int RunInventory(const std::string& format) {
   std::string err;
   auto pipeline = Pipeline::Create({}, &err);
   if (!pipeline) {
     std::fprintf(stderr, "telguard inventory: %s\n", err.c_str());
     return kExitInput;
   }
-  const std::string out = *format == "md" ? pipeline->allowlist().InventoryMarkdown()
+  const std::string out = format == "md" ? pipeline->allowlist().InventoryMarkdown()
                                           : pipeline->allowlist().InventoryJson().dump(2) + "\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }
 
-int Rules(int argc, char** argv) {
-  auto format = Format(argc, argv, "rules");
-  if (!format) return kExitUsage;
+int RunRules(const std::string& format) {
   const auto rules = redaction::Scrubber::Default().rules();
-  if (*format == "json") {
+  if (format == "json") {
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
     for (const auto& r : rules) {
       j.push_back({{"id", r.id}, {"class", r.cls}, {"description", r.description}});
@@ -68,19 +51,13 @@ int Rules(int argc, char** argv) {
   return kExitOk;
 }
 
-int Scrub(int argc, char** argv) {
-  std::string err;
-  auto args = ParseArgs(argc, argv, 2, {"input"}, {}, &err);
-  if (!args || !args->positional.empty()) {
-    std::fprintf(stderr, "telguard scrub: %s\nusage: telguard scrub [--input PATH|-]\n",
-                 args ? "unexpected argument" : err.c_str());
-    return kExitUsage;
-  }
+int RunScrub(const std::string& input) {
   InputSource in;
-  if (auto e = OpenInput(args->Get("input").value_or("-"), &in)) {
+  if (auto e = OpenInput(input, &in)) {
     std::fprintf(stderr, "telguard scrub: %s\n", e->c_str());
     return kExitInput;
   }
+  HintIfTerminal("scrub", in);
   const auto& scrubber = redaction::Scrubber::Default();
   LineReader reader(in.fd, 1u << 20);
   std::string line, batch;
@@ -130,6 +107,28 @@ int Scrub(int argc, char** argv) {
   }
   flush();
   return kExitOk;
+}
+
+}  // namespace
+
+void AddInventory(Cli& cli) {
+  auto format = std::make_shared<std::string>("md");
+  CLI::App* c = cli.Add("inventory", "what can leave the machine, and what never does",
+                        [format] { return RunInventory(*format); });
+  AddFormatOption(c, format.get());
+}
+
+void AddRules(Cli& cli) {
+  auto format = std::make_shared<std::string>("md");
+  CLI::App* c = cli.Add("rules", "list the redaction rules", [format] { return RunRules(*format); });
+  AddFormatOption(c, format.get());
+}
+
+void AddScrub(Cli& cli) {
+  auto input = std::make_shared<std::string>("-");
+  CLI::App* c = cli.Add("scrub", "remove credentials and personal data from text lines (one line out per line in)",
+                        [input] { return RunScrub(*input); });
+  AddInputOption(c, input.get(), "text lines");
 }
 
 }  // namespace telguard::cli

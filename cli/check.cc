@@ -1,24 +1,24 @@
 // telguard check: the whole pipeline, no network. Request bodies on stdout.
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <memory>
 
-#include "cli/args.h"
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/run_lines.h"
 #include "schemas/embedded.h"
 
 namespace telguard::cli {
+namespace {
 
-int Check(int argc, char** argv) {
+struct CheckOptions {
+  std::string input = "-";
+  std::string audit;  // empty: no audit records, a summary on stderr
+  bool example = false;
+};
+
+int RunCheck(const CheckOptions& o) {
   std::string err;
-  auto args = ParseArgs(argc, argv, 2, {"input", "audit"}, {"example"}, &err);
-  if (!args || !args->positional.empty()) {
-    std::fprintf(stderr, "telguard check: %s\nusage: telguard check [--input PATH|-] [--audit PATH] [--example]\n",
-                 args ? "unexpected argument" : err.c_str());
-    return kExitUsage;
-  }
   auto pipeline = Pipeline::Create({}, &err);
   if (!pipeline) {
     std::fprintf(stderr, "telguard check: %s\n", err.c_str());
@@ -26,20 +26,20 @@ int Check(int argc, char** argv) {
   }
   InputSource in;
   std::optional<std::string> open_err =
-      args->Has("example") ? OpenText(FindEmbedded("examples/session.jsonl"), &in)
-                           : OpenInput(args->Get("input").value_or("-"), &in);
+      o.example ? OpenText(FindEmbedded("examples/session.jsonl"), &in) : OpenInput(o.input, &in);
   if (open_err) {
     std::fprintf(stderr, "telguard check: %s\n", open_err->c_str());
     return kExitInput;
   }
   std::FILE* audit = nullptr;
-  if (auto path = args->Get("audit")) {
-    audit = OpenAudit(*path, &err);
+  if (!o.audit.empty()) {
+    audit = OpenAudit(o.audit, &err);
     if (audit == nullptr) {
       std::fprintf(stderr, "telguard check: %s\n", err.c_str());
       return kExitInput;
     }
   }
+  HintIfTerminal("check", in);
   LineReader reader(in.fd, pipeline->limits().max_line_bytes);
   RunStats stats;
   const bool ok = RunLines(*pipeline, reader, audit, [](EventOutcome& e) {
@@ -48,8 +48,20 @@ int Check(int argc, char** argv) {
   }, &stats);
   std::fflush(stdout);
   CloseAudit(audit);
-  if (!args->Get("audit")) PrintSummary("check", stats, stderr);
+  if (o.audit.empty()) PrintSummary("check", stats, stderr);
   return ok ? kExitOk : kExitInput;
+}
+
+}  // namespace
+
+void AddCheck(Cli& cli) {
+  auto o = std::make_shared<CheckOptions>();
+  CLI::App* c = cli.Add("check", "run the pipeline without network; print each request body on stdout",
+                        [o] { return RunCheck(*o); });
+  CLI::Option* input = AddInputOption(c, &o->input);
+  c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
+      ->type_name("PATH|-");
+  c->add_flag("--example", o->example, "run the bundled example session instead of an input")->excludes(input);
 }
 
 }  // namespace telguard::cli

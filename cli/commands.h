@@ -1,17 +1,21 @@
-// One function per subcommand; each returns the process exit code.
+// One function per subcommand: it declares the subcommand, its options and
+// what runs it on the command line (cli/app.h). The run function returns the
+// process exit code.
 #ifndef TELGUARD_CLI_COMMANDS_H_
 #define TELGUARD_CLI_COMMANDS_H_
 
 namespace telguard::cli {
 
-int Check(int argc, char** argv);
-int Inventory(int argc, char** argv);
-int Scrub(int argc, char** argv);
-int Rules(int argc, char** argv);
-int Send(int argc, char** argv);
-int Flush(int argc, char** argv);
-int Consent(int argc, char** argv);
-int Status(int argc, char** argv);
+class Cli;
+
+void AddCheck(Cli& cli);
+void AddInventory(Cli& cli);
+void AddScrub(Cli& cli);
+void AddRules(Cli& cli);
+void AddSend(Cli& cli);
+void AddFlush(Cli& cli);
+void AddConsent(Cli& cli);
+void AddStatus(Cli& cli);
 
 }  // namespace telguard::cli
 

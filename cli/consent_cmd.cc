@@ -1,65 +1,125 @@
-// telguard consent on|off|reset-id, telguard status.
+// telguard consent on|off|reset-id [--app NAME], telguard status [--app NAME] [--json].
+// The rules live in client/ (consent.h, forget.h, status.h).
 #include <cstdio>
+#include <memory>
 
-#include "cli/args.h"
+#include "cli/app.h"
 #include "cli/commands.h"
+#include "client/config.h"
 #include "client/consent.h"
+#include "client/forget.h"
 #include "client/local_files.h"
+#include "client/status.h"
 
 namespace telguard::cli {
+namespace {
 
-int Consent(int argc, char** argv) {
-  const std::string what = argc == 3 ? argv[2] : "";
-  if (what != "on" && what != "off" && what != "reset-id") {
-    std::fputs("usage: telguard consent on|off|reset-id\n", stderr);
-    return kExitUsage;
-  }
-  const std::string dir = ConfigDir();
+struct ConsentOptions {
+  std::string what, app, spool;
+};
+
+struct StatusOptions {
+  std::string app, spool, endpoint, local;
+  bool json = false;
+};
+
+// "" is the user-wide choice; anything else must be a valid app name.
+bool CheckApp(const std::string& app, const char* cmd) {
   std::string err;
-  if (what == "reset-id") {
-    // A new id only when telemetry is on; when off, the old one is removed
-    // and none is created.
-    const bool on = DecideConsent(dir).enabled;
-    auto id = ResetInstallId(dir, on, &err);
-    if (!id) {
+  if (app.empty() || ValidateAppName(app, &err)) return true;
+  std::fprintf(stderr, "telguard %s: --app: %s\n", cmd, err.c_str());
+  return false;
+}
+
+DestinationOptions SpoolOption(const std::string& spool) {
+  DestinationOptions o;
+  o.spool_dir = {spool, "--spool"};
+  return o;
+}
+
+// A new id for each app telemetry is on for; removed where it is off.
+int ResetIds(const Config& config, const std::string& app) {
+  const std::vector<std::string> apps = app.empty() ? KnownApps(config) : std::vector<std::string>{app};
+  for (const std::string& a : apps) {
+    const bool on = DecideConsent(config, a).enabled;
+    std::string err;
+    if (!ResetInstallId(config, PathsForApp(config, a), on, &err)) {
       std::fprintf(stderr, "telguard consent: %s\n", err.c_str());
       return kExitInput;
     }
-    std::printf(on ? "telguard: new install id created\n" : "telguard: install id removed (telemetry is off)\n");
-    return kExitOk;
+    std::printf(on ? "telguard: %s: new install id created\n" : "telguard: %s: install id removed (telemetry is off)\n",
+                a.c_str());
   }
-  if (!RememberConsent(dir, what == "on", &err)) {
+  if (apps.empty()) std::printf("telguard: no app has an install id\n");
+  return kExitOk;
+}
+
+int RunConsent(const ConsentOptions& o) {
+  if (!CheckApp(o.app, "consent")) return kExitUsage;
+  const Config config = ResolveConfig(Environment::FromProcess());
+  ReportWarnings(config, stderr);
+  if (o.what == "reset-id") return ResetIds(config, o.app);
+  std::string err;
+  if (!RememberConsent(config, o.app, o.what == "on", &err)) {
     std::fprintf(stderr, "telguard consent: %s\n", err.c_str());
     return kExitInput;
   }
-  if (what == "off") {
-    std::string ignored;
-    ResetInstallId(dir, false, &ignored);  // off: the id goes too
+  const std::string who = o.app.empty() ? "every app (user-wide)" : o.app;
+  std::printf("telguard: telemetry %s for %s (remembered in %s)\n", o.what.c_str(), who.c_str(),
+              (o.app.empty() ? UserConsentPath(config) : PathsForApp(config, o.app).consent).c_str());
+  if (o.what == "off") {
+    // Off: what is spooled and the identity go too.
+    ForgetStats stats;
+    if (!ForgetApp(config, o.app, SpoolOption(o.spool), /*identity=*/true, &stats, &err)) {
+      std::fprintf(stderr, "telguard consent: %s\n", err.c_str());
+      return kExitInput;
+    }
+    std::printf("telguard: deleted %zu spool files and the identity of %zu apps\n", stats.spool_files_removed,
+                stats.identities_removed);
   }
-  std::printf("telguard: telemetry %s (remembered in %s/consent)\n", what == "on" ? "on" : "off", dir.c_str());
-  const ConsentDecision d = DecideConsent(dir);
-  if (d.enabled != (what == "on")) {
+  const ConsentDecision d = DecideConsent(config, o.app);
+  if (d.enabled != (o.what == "on")) {
     std::printf("telguard: note: %s still decides: telemetry is %s\n", d.source.c_str(), d.enabled ? "on" : "off");
   }
   return kExitOk;
 }
 
-int Status(int argc, char**) {
-  if (argc != 2) {
-    std::fputs("usage: telguard status\n", stderr);
-    return kExitUsage;
-  }
-  const std::string dir = ConfigDir();
-  const ConsentDecision d = DecideConsent(dir);
-  std::printf("telemetry: %s\ndecided by: %s\nconfig directory: %s\n", d.enabled ? "on" : "off", d.source.c_str(),
-              dir.empty() ? "(none: HOME unset)" : dir.c_str());
-  if (auto id = ReadSmallFile(dir + "/id")) {
-    std::printf("install id: present (%s/id)\n", dir.c_str());
-  } else {
-    std::printf("install id: none\n");
-  }
-  std::printf("first-run notice: %s\n", ReadSmallFile(dir + "/notice-shown") ? "shown" : "not shown yet");
+int RunStatus(const StatusOptions& o) {
+  if (!CheckApp(o.app, "status")) return kExitUsage;
+  const Config config = ResolveConfig(Environment::FromProcess());
+  DestinationOptions d = SpoolOption(o.spool);
+  d.endpoint = {o.endpoint, "--endpoint"};
+  d.local_file = {o.local, "--local"};
+  const std::string out = o.json ? StatusJson(config, o.app, d) : StatusText(config, o.app, d);
+  std::fputs(out.c_str(), stdout);
   return kExitOk;
+}
+
+}  // namespace
+
+void AddConsent(Cli& cli) {
+  auto o = std::make_shared<ConsentOptions>();
+  CLI::App* c = cli.Add("consent",
+                        "remember the choice (on, off: also deletes what is spooled and the install id); replace "
+                        "the install id (reset-id)",
+                        [o] { return RunConsent(*o); });
+  c->add_option("choice", o->what, "on, off or reset-id")
+      ->type_name("on|off|reset-id")
+      ->required()
+      ->check(CLI::IsMember({"on", "off", "reset-id"}));
+  c->add_option("--app", o->app, "this app only (default: every app, user-wide)")->type_name("NAME");
+  c->add_option("--spool", o->spool, "the spool to delete from on off (default: as for send)")->type_name("DIR");
+}
+
+void AddStatus(Cli& cli) {
+  auto o = std::make_shared<StatusOptions>();
+  CLI::App* c = cli.Add("status", "is telemetry on, what decided it, where events would go",
+                        [o] { return RunStatus(*o); });
+  c->add_option("--app", o->app, "for this app (default: user-wide)")->type_name("NAME");
+  c->add_flag("--json", o->json, "print one JSON object");
+  c->add_option("--spool", o->spool, "as for send")->type_name("DIR");
+  c->add_option("--endpoint", o->endpoint, "as for send")->type_name("URL");
+  c->add_option("--local", o->local, "as for send")->type_name("PATH");
 }
 
 }  // namespace telguard::cli

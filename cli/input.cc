@@ -1,6 +1,7 @@
 #include "cli/input.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -21,10 +22,24 @@ std::optional<std::string> OpenInput(const std::string& path, InputSource* in) {
   }
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return "cannot read " + path + ": it is a directory; give a file, or - for stdin";
+  }
   in->fd = fd;
   in->owned = true;
   in->name = path;
   return std::nullopt;
+}
+
+void HintIfTerminal(const char* command, const InputSource& in) {
+  if (in.fd == 0 && ::isatty(0) == 1) {
+    std::fprintf(stderr,
+                 "telguard %s: reading from the terminal; end with Ctrl-D, or pass --input PATH "
+                 "(see 'telguard %s --help')\n",
+                 command, command);
+  }
 }
 
 std::optional<std::string> OpenText(std::string_view text, InputSource* in) {

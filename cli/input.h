@@ -18,8 +18,13 @@ struct InputSource {
   ~InputSource();
 };
 
-// "-" or empty: stdin. Returns nullopt and *error when the path can't be opened.
+// "-" or empty: stdin. Returns the error (naming the path) when the path
+// can't be opened or is a directory.
 std::optional<std::string> OpenInput(const std::string& path, InputSource* in);
+
+// When `in` is stdin and stdin is a terminal, says on stderr that the command
+// waits for input and how to end it; otherwise does nothing.
+void HintIfTerminal(const char* command, const InputSource& in);
 
 // Opens a temporary file that yields `text` (the embedded example).
 std::optional<std::string> OpenText(std::string_view text, InputSource* in);

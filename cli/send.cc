@@ -1,199 +1,276 @@
 // telguard send / flush: the drop-in sender an agent tool can pipe to.
+// Where events go, and whether they may go at all, is decided in client/
+// (config.h, consent.h, destination.h), as for the library.
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <memory>
+#include <vector>
 
-#include "cli/args.h"
+#include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/input.h"
 #include "cli/run_lines.h"
+#include "cli/signals.h"
+#include "client/config.h"
 #include "client/consent.h"
+#include "client/destination.h"
+#include "client/forget.h"
 #include "client/local_files.h"
-#include "sender/http_sender.h"
-#include "sender/sinks.h"
-#include "sender/spool.h"
 
 namespace telguard::cli {
 namespace {
 
-const std::set<std::string> kHttpValueOptions = {"endpoint", "spool", "api-key-env", "api-key-file",
-                                                 "ca-file", "deadline-ms"};
+// The options `send` and `flush` share: where and how to send over HTTP.
+struct HttpArgs {
+  std::string app = "telguard";
+  std::string endpoint, spool, api_key_env, api_key_file, ca_file;
+  bool allow_insecure_http = false;
+  long deadline_ms = 0;  // 0: the sender's default
+};
 
-std::string DefaultSpoolDir() {
-  if (const char* x = std::getenv("TELGUARD_SPOOL"); x && *x) return x;
-  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/telguard/spool";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/telguard/spool";
-  return "";
+// Declares the HTTP options on `c`; returns them (for `excludes`).
+std::vector<CLI::Option*> AddHttpOptions(CLI::App* c, HttpArgs* h) {
+  std::vector<CLI::Option*> all;
+  c->add_option("--app", h->app,
+                "whose consent, notice and spooled events these are (default: telguard); a directory name")
+      ->type_name("NAME");
+  all.push_back(c->add_option("--endpoint", h->endpoint, "the OTLP/HTTP logs URL (default: $TELGUARD_ENDPOINT)")
+                    ->type_name("URL"));
+  all.push_back(c->add_option("--spool", h->spool,
+                              "keep what cannot be delivered in DIR (default: $TELGUARD_SPOOL, else "
+                              "$XDG_STATE_HOME/telguard/spool)")
+                    ->type_name("DIR"));
+  CLI::Option* env = c->add_option("--api-key-env", h->api_key_env, "read the API key from environment variable NAME")
+                         ->type_name("NAME");
+  CLI::Option* file = c->add_option("--api-key-file", h->api_key_file, "read the API key from file PATH")
+                          ->type_name("PATH");
+  env->excludes(file);
+  all.insert(all.end(), {env, file});
+  all.push_back(c->add_option("--ca-file", h->ca_file, "trust the CA certificates in PATH (PEM)")->type_name("PATH"));
+  all.push_back(c->add_flag("--allow-insecure-http", h->allow_insecure_http,
+                            "allow a plain http:// endpoint that is not loopback"));
+  all.push_back(c->add_option("--deadline-ms", h->deadline_ms, "give up on one request after N ms (10..60000)")
+                    ->type_name("N")
+                    ->check(CLI::Range(10L, 60000L)));
+  return all;
 }
 
-// Builds the HTTP sender and its spool from the command line and
-// environment. Returns an exit code other than kExitOk on failure.
-int MakeHttp(const Args& args, const char* cmd, std::unique_ptr<sender::Spool>* spool,
-             std::unique_ptr<sender::HttpSender>* http) {
-  sender::HttpSenderOptions o;
-  if (auto e = args.Get("endpoint")) {
-    o.endpoint = *e;
-  } else if (const char* env = std::getenv("TELGUARD_ENDPOINT"); env && *env) {
-    o.endpoint = env;
-  } else {
-    std::fprintf(stderr, "telguard %s: no endpoint: pass --endpoint URL or set TELGUARD_ENDPOINT\n", cmd);
+struct SendOptions {
+  std::string input = "-", audit, local;
+  bool debug = false;
+  HttpArgs http;
+};
+
+// The command line's share of the destination.
+DestinationOptions DestinationFrom(const SendOptions& so) {
+  DestinationOptions o;
+  o.endpoint = {so.http.endpoint, "--endpoint"};
+  o.local_file = {so.local, "--local"};
+  o.spool_dir = {so.http.spool, "--spool"};
+  o.api_key_env = {so.http.api_key_env, "--api-key-env"};
+  o.api_key_file = {so.http.api_key_file, "--api-key-file"};
+  o.ca_file = {so.http.ca_file, "--ca-file"};
+  o.allow_insecure_http = so.http.allow_insecure_http;
+  o.debug = so.debug;
+  if (so.http.deadline_ms > 0) o.deadline = std::chrono::milliseconds(so.http.deadline_ms);
+  return o;
+}
+
+// Off: why (and what is spooled for the app is deleted); on: empty.
+std::string Refusal(const Config& config, const std::string& app, const DestinationOptions& o) {
+  const ConsentDecision consent = DecideConsent(config, app);
+  if (consent.enabled) return "";
+  ForgetStats stats;
+  std::string err;
+  if (!ForgetApp(config, app, o, /*identity=*/false, &stats, &err)) std::fprintf(stderr, "telguard: %s\n", err.c_str());
+  return "telemetry is off (" + consent.source + ")";
+}
+
+// The first-run notice: empty when this run may send, else why not. Never
+// says the notice was shown when it was not.
+std::string NoticeHold(const Config& config, const std::string& app) {
+  std::string err;
+  switch (ShowNoticeOnce(config, PathsForApp(config, app), stderr, &err)) {
+    case Notice::kShownNow: return "first run: the notice above was shown; telemetry starts with the next run";
+    case Notice::kFailed: return "the first-run notice could not be recorded, so it was not shown (" + err + ")";
+    default: return "";
+  }
+}
+
+void DrainInput(const std::string& path) {
+  InputSource in;
+  if (!OpenInput(path, &in)) {
+    HintIfTerminal("send", in);
+    InstallStopHandlers(in.fd);
+    char buf[65536];
+    while (::read(in.fd, buf, sizeof buf) > 0) {
+    }
+  }
+}
+
+// Names the option that fixes the refusal of a plain-http endpoint.
+const char* InsecureHint(const Destination& d) {
+  const bool plain = d.http.endpoint.rfind("http://", 0) == 0 && !d.http.allow_insecure_http;
+  return plain ? " (to send over plain http anyway, pass --allow-insecure-http)" : "";
+}
+
+// Resolves config, app and destination, and decides whether this run may
+// send. Returns an exit code, or -1 to go on.
+int Prepare(const SendOptions& so, const char* cmd, Config* config, Destination* d) {
+  *config = ResolveConfig(Environment::FromProcess());
+  ReportWarnings(*config, stderr);
+  std::string err;
+  if (!ValidateAppName(so.http.app, &err)) {
+    std::fprintf(stderr, "telguard %s: --app: %s\n", cmd, err.c_str());
     return kExitUsage;
   }
-  o.api_key_env = args.Get("api-key-env").value_or("");
-  o.api_key_file = args.Get("api-key-file").value_or("");
-  o.ca_file = args.Get("ca-file").value_or("");
-  o.allow_insecure_http = args.Has("allow-insecure-http");
-  if (auto d = args.Get("deadline-ms")) {
-    char* end = nullptr;
-    const long ms = std::strtol(d->c_str(), &end, 10);
-    if (end == d->c_str() || *end != '\0' || ms < 10 || ms > 60000) {
-      std::fprintf(stderr, "telguard %s: --deadline-ms must be 10..60000\n", cmd);
+  const DestinationOptions o = DestinationFrom(so);
+  std::string why = Refusal(*config, so.http.app, o);
+  if (why.empty()) {
+    if (!BuildDestination(o, *config, d, &err)) {
+      std::fprintf(stderr, "telguard %s: %s\n", cmd, err.c_str());
       return kExitUsage;
     }
-    o.deadline = std::chrono::milliseconds(ms);
+    why = NoticeHold(*config, so.http.app);
   }
-  const std::string dir = args.Get("spool").value_or(DefaultSpoolDir());
-  std::string err;
-  if (!dir.empty()) {
-    *spool = sender::Spool::Open(dir, {}, &err);
-    if (!*spool) {
-      std::fprintf(stderr, "telguard %s: %s\n", cmd, err.c_str());
-      return kExitInput;
-    }
-    o.spool = spool->get();
+  if (!why.empty()) {
+    if (std::string(cmd) == "send") DrainInput(so.input);
+    std::fprintf(stderr, "telguard %s: nothing sent: %s\n", cmd, why.c_str());
+    return kExitOk;
   }
-  *http = sender::HttpSender::Create(o, &err);
-  if (!*http) {
-    std::fprintf(stderr, "telguard %s: %s\n", cmd, err.c_str());
-    return kExitUsage;
-  }
-  return kExitOk;
+  if (!d->spool_note.empty()) ReportOnce("telguard " + std::string(cmd) + ": " + d->spool_note, stderr);
+  return -1;
 }
 
-}  // namespace
+struct SendCounts {
+  std::size_t delivered = 0, kept = 0, dropped = 0;
+};
 
-int Send(int argc, char** argv) {
+// Hands one event to the destination; after a stop signal, spools it
+// without network (it was read, so it is kept).
+void Deliver(OpenedDestination& out, EventOutcome& e, SendCounts* n) {
+  sender::SendResult r;
   std::string err;
-  std::set<std::string> with_value = kHttpValueOptions;
-  with_value.insert({"input", "audit", "local"});
-  auto args = ParseArgs(argc, argv, 2, with_value, {"debug", "allow-insecure-http"}, &err);
-  if (!args || !args->positional.empty()) {
-    std::fprintf(stderr,
-                 "telguard send: %s\nusage: telguard send [--input PATH|-] [--endpoint URL] [--spool DIR] "
-                 "[--debug] [--audit PATH] [--local PATH] [--api-key-env NAME|--api-key-file PATH] "
-                 "[--ca-file PATH] [--allow-insecure-http] [--deadline-ms N]\n",
-                 args ? "unexpected argument" : err.c_str());
-    return kExitUsage;
+  if (StopSignal() != 0 && out.spool) {
+    r = out.spool->Append(e.body, &err) ? sender::SendResult{sender::Delivery::kKept, "interrupted", 0}
+                                        : sender::SendResult{sender::Delivery::kDropped, "spool: " + err, 0};
+  } else {
+    r = out.target->Send(e.body);
   }
+  e.audit.delivery = sender::DeliveryName(r.delivery);
+  switch (r.delivery) {
+    case sender::Delivery::kDelivered: ++n->delivered; break;
+    case sender::Delivery::kKept: ++n->kept; break;
+    case sender::Delivery::kDropped:
+      ++n->dropped;
+      e.audit.reasons.push_back({"", "sender:" + r.reason});
+      e.error = "not delivered: " + r.reason;
+      break;
+  }
+}
+
+void PrintSendSummary(const RunStats& stats, const SendCounts& n, const OpenedDestination& out) {
+  std::fprintf(stderr, "telguard send: %zu events: %zu delivered, %zu spooled, %zu dropped, %zu rejected",
+               stats.sent + stats.rejected + stats.dropped, n.delivered, n.kept, n.dropped + stats.dropped,
+               stats.rejected);
+  if (out.spool) {
+    std::fprintf(stderr, "; %zu waiting in %s", out.spool->size(), out.spool->dir().c_str());
+    if (out.spool->overflow_dropped() > 0) {
+      std::fprintf(stderr, "; %llu oldest dropped (spool full)",
+                   static_cast<unsigned long long>(out.spool->overflow_dropped()));
+    }
+  }
+  if (StopSignal() != 0) std::fprintf(stderr, "; stopped by %s: input not read further", StopSignalName());
+  std::fprintf(stderr, "\n");
+}
+
+int RunSend(const SendOptions& so) {
   // Same rules as the library: off means no network, no files; the run that
   // shows the first-run notice sends nothing. The input is still read to the
   // end, so a tool piping to us never sees a broken pipe.
-  const std::string config_dir = ConfigDir();
-  const ConsentDecision consent = DecideConsent(config_dir);
-  const Notice notice = consent.enabled ? ShowNoticeOnce(config_dir, stderr) : Notice::kHidden;
-  if (!consent.enabled || notice == Notice::kShownNow || notice == Notice::kFailed) {
-    InputSource in;
-    if (!OpenInput(args->Get("input").value_or("-"), &in)) {
-      char buf[65536];
-      while (::read(in.fd, buf, sizeof buf) > 0) {
-      }
-    }
-    std::fprintf(stderr, "telguard send: nothing sent: %s\n",
-                 !consent.enabled ? ("telemetry is off (" + consent.source + ")").c_str()
-                                  : "first run: the notice was shown, telemetry starts next run");
-    return kExitOk;
-  }
+  Config config;
+  Destination destination;
+  if (int rc = Prepare(so, "send", &config, &destination); rc >= 0) return rc;
+  std::string err;
   auto pipeline = Pipeline::Create({}, &err);
-  if (!pipeline) {
-    std::fprintf(stderr, "telguard send: %s\n", err.c_str());
-    return kExitInput;
+  auto out = pipeline ? OpenDestination(destination, &err) : nullptr;
+  if (!out) {
+    std::fprintf(stderr, "telguard send: %s%s\n", err.c_str(), pipeline ? InsecureHint(destination) : "");
+    return pipeline ? kExitUsage : kExitInput;
   }
-  std::unique_ptr<sender::Spool> spool;
-  std::unique_ptr<sender::HttpSender> http;
-  std::unique_ptr<sender::FileSink> file;
-  sender::Sender* target = nullptr;
-  if (auto local = args->Get("local")) {
-    file = sender::FileSink::Open(*local, &err);
-    if (!file) {
-      std::fprintf(stderr, "telguard send: %s\n", err.c_str());
-      return kExitInput;
-    }
-    target = file.get();
-  } else {
-    if (int rc = MakeHttp(*args, "send", &spool, &http); rc != kExitOk) return rc;
-    target = http.get();
-  }
-  const char* debug_env = std::getenv("TELGUARD_DEBUG");
-  const bool debug = args->Has("debug") || (debug_env && std::strcmp(debug_env, "1") == 0);
-  sender::DebugLogSender debug_sender(stderr, target);
-  if (debug) target = &debug_sender;
-
   InputSource in;
-  if (auto e = OpenInput(args->Get("input").value_or("-"), &in)) {
+  if (auto e = OpenInput(so.input, &in)) {
     std::fprintf(stderr, "telguard send: %s\n", e->c_str());
     return kExitInput;
   }
   std::FILE* audit = nullptr;
-  if (auto path = args->Get("audit")) {
-    audit = OpenAudit(*path, &err);
+  if (!so.audit.empty()) {
+    audit = OpenAudit(so.audit, &err);
     if (audit == nullptr) {
       std::fprintf(stderr, "telguard send: %s\n", err.c_str());
       return kExitInput;
     }
   }
+  HintIfTerminal("send", in);
+  InstallStopHandlers(in.fd);
   LineReader reader(in.fd, pipeline->limits().max_line_bytes);
   RunStats stats;
-  std::size_t delivered = 0, kept = 0, dropped = 0;
-  const bool ok = RunLines(*pipeline, reader, audit, [&](EventOutcome& e) {
-    const sender::SendResult r = target->Send(e.body);
-    e.audit.delivery = sender::DeliveryName(r.delivery);
-    switch (r.delivery) {
-      case sender::Delivery::kDelivered: ++delivered; break;
-      case sender::Delivery::kKept: ++kept; break;
-      case sender::Delivery::kDropped:
-        ++dropped;
-        e.audit.reasons.push_back({"", "sender:" + r.reason});
-        e.error = "not delivered: " + r.reason;
-        break;
-    }
-  }, &stats);
+  SendCounts n;
+  const bool ok = RunLines(*pipeline, reader, audit, [&](EventOutcome& e) { Deliver(*out, e, &n); }, &stats);
   CloseAudit(audit);
-  std::fprintf(stderr, "telguard send: %zu events: %zu delivered, %zu spooled, %zu dropped, %zu rejected",
-               stats.sent + stats.rejected + stats.dropped, delivered, kept, dropped + stats.dropped,
-               stats.rejected);
-  if (spool) {
-    std::fprintf(stderr, "; %zu waiting in %s", spool->size(), spool->dir().c_str());
-    if (spool->overflow_dropped() > 0) {
-      std::fprintf(stderr, "; %llu oldest dropped (spool full)",
-                   static_cast<unsigned long long>(spool->overflow_dropped()));
-    }
-  }
-  std::fprintf(stderr, "\n");
+  PrintSendSummary(stats, n, *out);
+  if (StopSignal() != 0) return 128 + StopSignal();
   if (!ok) return kExitInput;
-  return dropped > 0 ? kExitFailed : kExitOk;
+  return n.dropped > 0 ? kExitFailed : kExitOk;
 }
 
-int Flush(int argc, char** argv) {
-  std::string err;
-  auto args = ParseArgs(argc, argv, 2, kHttpValueOptions, {"allow-insecure-http"}, &err);
-  if (!args || !args->positional.empty() || !args->Get("spool")) {
-    std::fprintf(stderr,
-                 "telguard flush: %s\nusage: telguard flush --spool DIR [--endpoint URL] "
-                 "[--api-key-env NAME|--api-key-file PATH] [--ca-file PATH] [--allow-insecure-http] "
-                 "[--deadline-ms N]\n",
-                 !args ? err.c_str() : !args->Get("spool") ? "--spool DIR is required" : "unexpected argument");
+int RunFlush(const HttpArgs& args) {
+  SendOptions so;
+  so.http = args;
+  Config config;
+  Destination destination;
+  if (int rc = Prepare(so, "flush", &config, &destination); rc >= 0) return rc;
+  if (destination.kind != Destination::Kind::kHttp || !destination.spool_dir.set()) {
+    std::fprintf(stderr, "telguard flush: nothing to flush: %s\n",
+                 destination.spool_dir.set() ? "the destination is a local file" : destination.spool_note.c_str());
     return kExitUsage;
   }
-  std::unique_ptr<sender::Spool> spool;
-  std::unique_ptr<sender::HttpSender> http;
-  if (int rc = MakeHttp(*args, "flush", &spool, &http); rc != kExitOk) return rc;
-  const sender::FlushStats s = http->Flush();
+  std::string err;
+  auto out = OpenDestination(destination, &err);
+  if (!out) {
+    std::fprintf(stderr, "telguard flush: %s%s\n", err.c_str(), InsecureHint(destination));
+    return kExitUsage;
+  }
+  InstallStopHandlers(-1);
+  const sender::FlushStats s = out->http->Flush();
   std::fprintf(stderr, "telguard flush: %zu delivered, %zu dropped, %zu remaining%s%s\n", s.delivered, s.dropped,
-               s.remaining, s.stopped_because.empty() ? "" : " (stopped: ", s.stopped_because.empty() ? "" : (s.stopped_because + ")").c_str());
+               s.remaining, s.stopped_because.empty() ? "" : " (stopped: ",
+               s.stopped_because.empty() ? "" : (s.stopped_because + ")").c_str());
+  if (StopSignal() != 0) return 128 + StopSignal();
   return s.remaining == 0 && s.dropped == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+void AddSend(Cli& cli) {
+  auto o = std::make_shared<SendOptions>();
+  CLI::App* c = cli.Add("send", "run the pipeline and send each accepted event at once",
+                        [o] { return RunSend(*o); });
+  AddInputOption(c, &o->input);
+  c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
+      ->type_name("PATH|-");
+  c->add_flag("--debug", o->debug,
+              "print each request body on stderr or $TELGUARD_DEBUG_LOG (also TELGUARD_DEBUG=1/true/yes/on)");
+  CLI::Option* local = c->add_option("--local", o->local, "append the request bodies to PATH instead of sending")
+                           ->type_name("PATH");
+  for (CLI::Option* http : AddHttpOptions(c, &o->http)) local->excludes(http);
+}
+
+void AddFlush(Cli& cli) {
+  auto o = std::make_shared<HttpArgs>();
+  CLI::App* c = cli.Add("flush", "deliver what is spooled, oldest first", [o] { return RunFlush(*o); });
+  AddHttpOptions(c, o.get());
 }
 
 }  // namespace telguard::cli

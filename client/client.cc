@@ -10,13 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/config.h"
 #include "client/consent.h"
+#include "client/destination.h"
+#include "client/forget.h"
 #include "client/local_files.h"
 #include "client/prices.h"
 #include "pipeline/pipeline.h"
-#include "sender/http_sender.h"
-#include "sender/sinks.h"
-#include "sender/spool.h"
 
 namespace telguard {
 namespace {
@@ -39,12 +39,6 @@ const char* OsFamily() {
 #else
   return "other";
 #endif
-}
-
-std::string EnvOr(const std::string& value, const char* var) {
-  if (!value.empty()) return value;
-  const char* v = std::getenv(var);
-  return v ? v : "";
 }
 
 bool IsIdentifier(const std::string& s) {
@@ -70,15 +64,13 @@ struct Session {
 
 struct Client::Impl {
   ClientOptions o;
-  std::string config_dir;
+  Config config;
+  AppPaths paths;
   std::string install_id;
+  std::string pseudonym_key;  // 32 bytes, this app's own
   std::unique_ptr<Pipeline> pipeline;
-  std::unique_ptr<sender::Spool> spool;
-  std::unique_ptr<sender::HttpSender> http;
-  std::unique_ptr<sender::FileSink> file;
-  std::FILE* debug_log = nullptr;
-  bool owns_debug_log = false;
-  std::unique_ptr<sender::DebugLogSender> debug;
+  std::unique_ptr<OpenedDestination> out;
+  std::FILE* debug_log = nullptr;  // owned by `out`
   sender::Sender* target = nullptr;
   std::unique_ptr<PriceTable> prices;
   bool holding = false;
@@ -87,10 +79,6 @@ struct Client::Impl {
   std::map<std::string, Session, std::less<>> sessions;
   std::atomic<std::uint64_t> line{0};
   std::atomic<std::uint64_t> delivered{0}, kept{0}, dropped{0}, rejected{0};
-
-  ~Impl() {
-    if (owns_debug_log && debug_log) std::fclose(debug_log);
-  }
 
   void Emit(const char* event, json props) noexcept {
     try {
@@ -135,94 +123,104 @@ struct Client::Impl {
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() = default;
 
+namespace {
+
+DestinationOptions FromClientOptions(const ClientOptions& o) {
+  DestinationOptions d;
+  d.endpoint = {o.endpoint, "ClientOptions::endpoint"};
+  d.local_file = {o.local_file, "ClientOptions::local_file"};
+  d.spool_dir = {o.spool_dir, "ClientOptions::spool_dir"};
+  d.api_key_env = {o.api_key_env, "ClientOptions::api_key_env"};
+  d.api_key_file = {o.api_key_file, "ClientOptions::api_key_file"};
+  d.ca_file = {o.ca_file, "ClientOptions::ca_file"};
+  d.deadline = o.deadline;
+  d.user_agent = o.app_name + "/" + o.app_version;
+  d.debug = o.debug;
+  d.debug_log = {o.debug_log_file, "ClientOptions::debug_log_file"};
+  return d;
+}
+
+std::unique_ptr<PriceTable> LoadPrices(const ClientOptions& o, const Config& config, std::string* error) {
+  const Setting file = FirstSet({{o.prices_file, "ClientOptions::prices_file"},
+                                 {config.env.Get("TELGUARD_PRICES") ? *config.env.Get("TELGUARD_PRICES") : "",
+                                  "TELGUARD_PRICES"}});
+  if (!file.set()) return PriceTable::Embedded();
+  std::FILE* f = std::fopen(file.value.c_str(), "r");
+  if (f == nullptr) {
+    *error = "cannot read prices file " + file.value + " (from " + file.source + ")";
+    return nullptr;
+  }
+  std::string text;
+  char buf[65536];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
+  std::fclose(f);
+  return PriceTable::Parse(text, error);
+}
+
+// The first-run notice, then the app's identity. The notice could not be
+// marked: say so once, hold (send nothing).
+void PrepareIdentity(Client::Impl& impl) {
+  std::string error;
+  const Notice notice = ShowNoticeOnce(impl.config, impl.paths, stderr, &error);
+  if (notice == Notice::kFailed) {
+    ReportOnce("telguard: " + impl.o.app_name + ": nothing will be sent: the first-run notice cannot be recorded (" +
+                   error + ")",
+               stderr);
+  }
+  impl.holding = notice == Notice::kShownNow || notice == Notice::kFailed;
+  if (impl.holding) return;
+  if (auto id = LoadOrCreateInstallId(impl.config, impl.paths, &error)) {
+    impl.install_id = *id;  // without one, events carry no user_uuid
+  } else {
+    ReportOnce("telguard: " + impl.o.app_name + ": events carry no install id: " + error, stderr);
+  }
+  // The app's own pseudonym key, so two apps' pseudonyms never match. If it
+  // cannot be kept, a key for this process only (pseudonyms then do not link
+  // across runs, which leaks less, not more).
+  if (auto key = LoadOrCreatePseudonymKey(impl.config, impl.paths, &error)) {
+    impl.pseudonym_key = *key;
+  } else {
+    impl.pseudonym_key = RandomBytes(32);
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<Client> Client::Create(const ClientOptions& options, std::string* error) {
   error->clear();
   try {
     auto impl = std::make_unique<Impl>();
     impl->o = options;
-    impl->config_dir = ConfigDir(options.config_dir);
-    // Off means off: decided before anything is created, written or sent.
-    if (!DecideConsent(impl->config_dir).enabled) return nullptr;
-
-    if (!IsIdentifier(options.app_name) || !IsIdentifier(options.app_version)) {
-      *error = "app_name and app_version must be 1..128 characters of [A-Za-z0-9._:/@+-]";
+    impl->config = ResolveConfig(Environment::FromProcess(), options.config_dir);
+    ReportWarnings(impl->config, stderr);
+    if (!ValidateAppName(options.app_name, error)) return nullptr;
+    impl->paths = PathsForApp(impl->config, options.app_name);
+    // Off means off: decided before anything is created or sent; what was
+    // spooled for this app is deleted.
+    if (!DecideConsent(impl->config, options.app_name).enabled) {
+      ForgetStats stats;
+      std::string ignored;
+      ForgetApp(impl->config, options.app_name, FromClientOptions(options), /*identity=*/false, &stats, &ignored);
       return nullptr;
     }
-    const std::string endpoint = EnvOr(options.endpoint, "TELGUARD_ENDPOINT");
-    const std::string local = EnvOr(options.local_file, "TELGUARD_LOCAL_FILE");
-    if (endpoint.empty() && local.empty()) {
-      *error = "no destination: set an endpoint (or TELGUARD_ENDPOINT) or a local file";
+    if (!IsIdentifier(options.app_version)) {
+      *error = "app_version must be 1..128 characters of [A-Za-z0-9._:/@+-]";
       return nullptr;
     }
+    Destination destination;
+    if (!BuildDestination(FromClientOptions(options), impl->config, &destination, error)) return nullptr;
     impl->pipeline = Pipeline::Create({}, error);
     if (!impl->pipeline) return nullptr;
-    const std::string prices_file = EnvOr(options.prices_file, "TELGUARD_PRICES");
-    if (!prices_file.empty()) {
-      std::FILE* f = std::fopen(prices_file.c_str(), "r");
-      if (f == nullptr) {
-        *error = "cannot read prices file " + prices_file;
-        return nullptr;
-      }
-      std::string text;
-      char buf[65536];
-      for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) text.append(buf, n);
-      std::fclose(f);
-      impl->prices = PriceTable::Parse(text, error);
-      if (!impl->prices) return nullptr;
-    } else {
-      impl->prices = PriceTable::Embedded();
-    }
-
-    const Notice notice = ShowNoticeOnce(impl->config_dir, stderr);
-    impl->holding = notice == Notice::kShownNow || notice == Notice::kFailed;
-
+    impl->prices = LoadPrices(options, impl->config, error);
+    if (!impl->prices) return nullptr;
+    PrepareIdentity(*impl);
     if (!impl->holding) {
-      auto id = LoadOrCreateInstallId(impl->config_dir, error);
-      if (id) impl->install_id = *id;  // without one, events carry no user_uuid
-      error->clear();
-      if (!local.empty()) {
-        impl->file = sender::FileSink::Open(local, error);
-        if (!impl->file) return nullptr;
-        impl->target = impl->file.get();
-      } else {
-        std::string spool_dir = EnvOr(options.spool_dir, "TELGUARD_SPOOL");
-        if (spool_dir.empty()) {
-          if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x == '/') {
-            spool_dir = std::string(x) + "/telguard/spool";
-          } else if (const char* h = std::getenv("HOME"); h && *h) {
-            spool_dir = std::string(h) + "/.local/state/telguard/spool";
-          }
-        }
-        if (!spool_dir.empty()) {
-          impl->spool = sender::Spool::Open(spool_dir, {}, error);
-          if (!impl->spool) return nullptr;
-        }
-        sender::HttpSenderOptions ho;
-        ho.endpoint = endpoint;
-        ho.user_agent = options.app_name + "/" + options.app_version;
-        ho.api_key_env = options.api_key_env;
-        ho.api_key_file = options.api_key_file;
-        ho.ca_file = options.ca_file;
-        ho.deadline = options.deadline;
-        ho.spool = impl->spool.get();
-        impl->http = sender::HttpSender::Create(ho, error);
-        if (!impl->http) return nullptr;
-        impl->target = impl->http.get();
-      }
+      impl->out = OpenDestination(destination, error);
+      if (!impl->out) return nullptr;
+      impl->target = impl->out->target;
+      impl->debug_log = impl->out->debug_log;
     }
-    if (options.debug || ParseSwitch(std::getenv("TELGUARD_DEBUG")) == true) {
-      const std::string path = EnvOr(options.debug_log_file, "TELGUARD_DEBUG_LOG");
-      impl->debug_log = path.empty() ? stderr : std::fopen(path.c_str(), "a");
-      if (impl->debug_log == nullptr) {
-        *error = "cannot open debug log " + path;
-        return nullptr;
-      }
-      impl->owns_debug_log = !path.empty();
-      if (impl->target != nullptr) {
-        impl->debug = std::make_unique<sender::DebugLogSender>(impl->debug_log, impl->target);
-        impl->target = impl->debug.get();
-      }
-    }
+    error->clear();
     return std::shared_ptr<Client>(new Client(std::move(impl)));
   } catch (const std::exception& e) {
     *error = std::string("cannot create the client: ") + e.what();

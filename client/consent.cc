@@ -1,52 +1,55 @@
 #include "client/consent.h"
 
-#include <algorithm>
-#include <cctype>
-#include <cstdlib>
-
 #include "client/local_files.h"
 
 namespace telguard {
+namespace {
+
+// The choice remembered in `path`: on, off (also for unreadable content), or
+// nullopt when there is no such file.
+std::optional<bool> ReadChoice(const std::string& path) {
+  if (path.empty()) return std::nullopt;
+  const auto c = ReadSmallFile(path);
+  if (!c) return std::nullopt;
+  return ParseSwitchValue(*c) == SwitchValue::kOn;
+}
+
+}  // namespace
 
 std::optional<bool> ParseSwitch(const char* value) {
   if (value == nullptr) return std::nullopt;
-  std::string v(value);
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
-  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
-  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
-  return std::nullopt;
-}
-
-std::string ConfigDir(const std::string& override_dir) {
-  if (!override_dir.empty()) return override_dir;
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x == '/') return std::string(x) + "/telguard";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.config/telguard";
-  return "";
-}
-
-ConsentDecision DecideConsent(const std::string& config_dir) {
-  const std::optional<bool> env = ParseSwitch(std::getenv("TELEMETRY_ENABLED"));
-  if (env == false) return {false, "TELEMETRY_ENABLED=" + std::string(std::getenv("TELEMETRY_ENABLED"))};
-  if (ParseSwitch(std::getenv("DO_NOT_TRACK")) == true) return {false, "DO_NOT_TRACK"};
-  std::optional<bool> remembered;
-  const std::string path = config_dir.empty() ? "" : config_dir + "/consent";
-  if (!path.empty()) {
-    if (auto c = ReadSmallFile(path)) remembered = ParseSwitch(c->c_str());
+  switch (ParseSwitchValue(value)) {
+    case SwitchValue::kOn: return true;
+    case SwitchValue::kOff: return false;
+    default: return std::nullopt;
   }
-  if (remembered == false) return {false, "remembered choice (" + path + ")"};
-  if (env == true) return {true, "TELEMETRY_ENABLED=" + std::string(std::getenv("TELEMETRY_ENABLED"))};
-  if (remembered == true) return {true, "remembered choice (" + path + ")"};
+}
+
+ConsentDecision DecideConsent(const Config& config, std::string_view app) {
+  const SwitchSetting& te = config.telemetry_enabled;
+  if (te.set && !te.on) return {false, te.source};
+  if (config.do_not_track.set && config.do_not_track.on) return {false, config.do_not_track.source};
+  const std::string user_path = UserConsentPath(config);
+  const std::string app_path = app.empty() ? "" : PathsForApp(config, app).consent;
+  const std::optional<bool> user = ReadChoice(user_path);
+  const std::optional<bool> mine = ReadChoice(app_path);
+  if (user == false) return {false, "user-wide choice (" + user_path + ")"};
+  if (mine == false) return {false, "app choice (" + app_path + ")"};
+  if (te.set && te.on) return {true, te.source};
+  if (mine == true) return {true, "app choice (" + app_path + ")"};
+  if (user == true) return {true, "user-wide choice (" + user_path + ")"};
   return {true, "default"};
 }
 
-bool RememberConsent(const std::string& config_dir, bool enabled, std::string* error) {
-  if (config_dir.empty()) {
-    *error = "no config directory: set HOME or XDG_CONFIG_HOME";
+bool RememberConsent(const Config& config, std::string_view app, bool enabled, std::string* error) {
+  const std::string dir = app.empty() ? config.config_root.path : PathsForApp(config, app).dir;
+  const std::string path = app.empty() ? UserConsentPath(config) : PathsForApp(config, app).consent;
+  if (dir.empty()) {
+    *error = config.config_root.problem.empty() ? "no config directory" : config.config_root.problem;
     return false;
   }
-  return MakePrivateDir(config_dir, error) &&
-         WriteFileAtomic(config_dir + "/consent", enabled ? "on\n" : "off\n", error);
+  return MakeDirBelow(config.config_root, dir, error) &&
+         WriteFileAtomic(path, enabled ? "on\n" : "off\n", error);
 }
 
 }  // namespace telguard

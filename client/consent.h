@@ -1,33 +1,42 @@
-// Whether telemetry is on, and which source decided. Any "off" wins:
-//   1. TELEMETRY_ENABLED = false|0|no|off (any case)      -> off
-//   2. DO_NOT_TRACK = 1|true|yes (any case)                -> off
-//   3. the remembered choice (`telguard consent off`)       -> off
-//   4. TELEMETRY_ENABLED = true|1|yes|on                   -> on
-//   5. the remembered choice (`telguard consent on`)        -> on
-//   6. default                                              -> on
-// Deciding reads the environment and at most one file; it writes nothing.
+// Whether telemetry is on for an app, and which source decided. Any "off"
+// wins, in this order:
+//   1. TELEMETRY_ENABLED off (0/false/no/off) or unrecognised  -> off
+//   2. DO_NOT_TRACK on (1/true/yes/on) or unrecognised          -> off
+//   3. the user-wide choice `telguard consent off`              -> off
+//   4. the app's choice `telguard consent off --app APP`        -> off
+//   5. TELEMETRY_ENABLED on                                     -> on
+//   6. the app's choice, then the user-wide choice, "on"        -> on
+//   7. default                                                  -> on
+// A choice file whose content is neither "on" nor "off" reads as off.
+// Deciding reads the environment snapshot and at most two small files; it
+// writes nothing. Thread-safe.
 #ifndef TELGUARD_CLIENT_CONSENT_H_
 #define TELGUARD_CLIENT_CONSENT_H_
 
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "client/config.h"
 
 namespace telguard {
 
 struct ConsentDecision {
   bool enabled = true;
-  std::string source;  // "TELEMETRY_ENABLED=off", "DO_NOT_TRACK", "remembered choice (path)", "default"
+  // "TELEMETRY_ENABLED=false", "DO_NOT_TRACK=1", "user-wide choice (PATH)",
+  // "app choice (PATH)", "default", ...
+  std::string source;
 };
 
-// $XDG_CONFIG_HOME/telguard, else $HOME/.config/telguard; `override` wins.
-std::string ConfigDir(const std::string& override_dir = "");
+// `app` empty: the user-wide decision only (steps 1-3, 5-7).
+ConsentDecision DecideConsent(const Config& config, std::string_view app);
 
-ConsentDecision DecideConsent(const std::string& config_dir);
+// Writes the remembered choice (atomically, file 0600, directories 0700,
+// never creating HOME). `app` empty: the user-wide choice.
+bool RememberConsent(const Config& config, std::string_view app, bool enabled, std::string* error);
 
-// Writes the remembered choice (atomically, file 0600, directory 0700).
-bool RememberConsent(const std::string& config_dir, bool enabled, std::string* error);
-
-// Parses a TELEMETRY_ENABLED-style value: true/false, or nullopt if neither.
+// Parses a TELEMETRY_ENABLED-style value: true/false, or nullopt for unset
+// or unknown (see config.h for the spellings).
 std::optional<bool> ParseSwitch(const char* value);
 
 }  // namespace telguard

@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
-#include "client/consent.h"
 
 namespace telguard {
 namespace {
@@ -46,19 +46,6 @@ const char kNoticeText[] =
     "  contents or paths you give, API keys or credentials, personal data.\n"
     "  Turn it off: TELEMETRY_ENABLED=false (or DO_NOT_TRACK=1), or `telguard consent off`.\n"
     "  Nothing is sent in this run; telemetry starts with the next one.\n";
-
-bool MakePrivateDir(const std::string& dir, std::string* error) {
-  for (std::size_t i = 1; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') {
-      const std::string part = dir.substr(0, i);
-      if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
-        *error = "cannot create " + part + ": " + std::strerror(errno);
-        return false;
-      }
-    }
-  }
-  return true;
-}
 
 bool WriteFileAtomic(const std::string& path, const std::string& content, std::string* error) {
   const std::string tmp = TempName(path);
@@ -110,48 +97,99 @@ std::string NewUuidV4() {
   return s;
 }
 
-std::optional<std::string> LoadOrCreateInstallId(const std::string& config_dir, std::string* error) {
-  if (config_dir.empty()) {
-    *error = "no config directory";
-    return std::nullopt;
+std::string RandomBytes(std::size_t n) {
+  std::string b(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::getrandom(b.data() + got, n - got, 0);
+    if (r > 0) got += static_cast<std::size_t>(r);
   }
-  const std::string path = config_dir + "/id";
-  auto existing = [&]() -> std::optional<std::string> {
-    auto c = ReadSmallFile(path);
-    if (!c || c->size() < 36) return std::nullopt;
-    return c->substr(0, 36);
-  };
-  if (auto id = existing()) return id;
-  if (!MakePrivateDir(config_dir, error)) return std::nullopt;
-  const std::string id = NewUuidV4();
-  if (CreateFileOnce(path, id + "\n", error)) return id;
-  return existing();  // another process created it first
+  return b;
 }
 
-std::optional<std::string> ResetInstallId(const std::string& config_dir, bool create, std::string* error) {
-  const std::string path = config_dir + "/id";
+namespace {
+
+// Reads `path` if `valid` accepts its content, else creates it once with
+// `make()` (another process may win the race: then its file is read).
+std::optional<std::string> LoadOrCreate(const Config& config, const AppPaths& paths, const std::string& path,
+                                        const std::function<std::optional<std::string>(const std::string&)>& valid,
+                                        const std::function<std::string()>& make, std::string* error) {
+  if (path.empty()) {
+    *error = config.config_root.problem.empty() ? "no config directory" : config.config_root.problem;
+    return std::nullopt;
+  }
+  if (auto c = ReadSmallFile(path)) {
+    if (auto v = valid(*c)) return v;
+  }
+  if (!MakeDirBelow(config.config_root, paths.dir, error)) return std::nullopt;
+  const std::string fresh = make();
+  if (CreateFileOnce(path, fresh, error)) return valid(fresh);
+  if (auto c = ReadSmallFile(path)) return valid(*c);
+  return std::nullopt;
+}
+
+std::optional<std::string> ValidId(const std::string& c) {
+  if (c.size() < 36) return std::nullopt;
+  return c.substr(0, 36);
+}
+
+}  // namespace
+
+std::optional<std::string> LoadOrCreateInstallId(const Config& config, const AppPaths& paths, std::string* error) {
+  return LoadOrCreate(config, paths, paths.id, ValidId, [] { return NewUuidV4() + "\n"; }, error);
+}
+
+std::optional<std::string> LoadOrCreatePseudonymKey(const Config& config, const AppPaths& paths,
+                                                    std::string* error) {
+  auto valid = [](const std::string& c) -> std::optional<std::string> {
+    if (c.size() != 32) return std::nullopt;
+    return c;
+  };
+  return LoadOrCreate(config, paths, paths.pseudonym_key, valid, [] { return RandomBytes(32); }, error);
+}
+
+std::optional<std::string> ResetInstallId(const Config& config, const AppPaths& paths, bool create,
+                                          std::string* error) {
+  if (paths.id.empty()) {
+    *error = config.config_root.problem.empty() ? "no config directory" : config.config_root.problem;
+    return std::nullopt;
+  }
   if (!create) {
-    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-      *error = "cannot remove " + path + ": " + std::strerror(errno);
+    if (::unlink(paths.id.c_str()) != 0 && errno != ENOENT) {
+      *error = "cannot remove " + paths.id + ": " + std::strerror(errno);
       return std::nullopt;
     }
     return std::string();
   }
-  if (!MakePrivateDir(config_dir, error)) return std::nullopt;
+  if (!MakeDirBelow(config.config_root, paths.dir, error)) return std::nullopt;
   const std::string id = NewUuidV4();
-  if (!WriteFileAtomic(path, id + "\n", error)) return std::nullopt;
+  if (!WriteFileAtomic(paths.id, id + "\n", error)) return std::nullopt;
   return id;
 }
 
-Notice ShowNoticeOnce(const std::string& config_dir, std::FILE* out) {
-  if (ParseSwitch(std::getenv("TELGUARD_HIDE_NOTICE")) == true) return Notice::kHidden;
-  std::string error;
-  if (config_dir.empty() || !MakePrivateDir(config_dir, &error)) return Notice::kFailed;
-  const std::string marker = config_dir + "/notice-shown";
-  // Whoever creates the marker shows the notice: once per user, across
-  // processes running at the same time.
-  if (!CreateFileOnce(marker, "1\n", &error)) {
-    return error.empty() ? Notice::kShownBefore : Notice::kFailed;
+bool ForgetIdentity(const AppPaths& paths, std::string* error) {
+  for (const std::string& p : {paths.id, paths.pseudonym_key}) {
+    if (!p.empty() && ::unlink(p.c_str()) != 0 && errno != ENOENT) {
+      *error = "cannot remove " + p + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+Notice ShowNoticeOnce(const Config& config, const AppPaths& paths, std::FILE* out, std::string* error) {
+  error->clear();
+  if (config.hide_notice.set && config.hide_notice.on) return Notice::kHidden;
+  if (paths.notice.empty()) {
+    *error = config.config_root.problem.empty() ? "no config directory" : config.config_root.problem;
+    return Notice::kFailed;
+  }
+  if (ReadSmallFile(paths.notice)) return Notice::kShownBefore;
+  if (!MakeDirBelow(config.config_root, paths.dir, error)) return Notice::kFailed;
+  // Whoever creates the marker shows the notice: once per app and user,
+  // across processes running at the same time.
+  if (!CreateFileOnce(paths.notice, "1\n", error)) {
+    return error->empty() ? Notice::kShownBefore : Notice::kFailed;
   }
   std::fputs(kNoticeText, out);
   std::fflush(out);

@@ -23,6 +23,7 @@ packages=(
   libvalijson-dev nlohmann-json3-dev libre2-dev libcurl4-openssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
   clang libclang-rt-14-dev llvm openssl python3
+  libcli11-dev
 )
 
 install_deps() {
@@ -76,8 +77,8 @@ stage "ASan+UBSan build and the test suite under it"
 # The install-consumer test links uninstrumented programs against the
 # library; it runs in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
-test_targets=(telguard test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
-              scrubber_test validators_test prefilter_test cli_test sender_test delivery_test client_test pipeline_leak_replay
+test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
+              scrubber_test validators_test prefilter_test cli_test sender_test delivery_test client_test config_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
               pipeline_leak_disabled_rule_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \

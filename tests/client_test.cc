@@ -136,7 +136,7 @@ TEST(Consent, RememberedOffWinsAndWritesOnlyTheChoice) {
   EXPECT_EQ(FilesUnder(home.path()), 3u);
   auto st = testing::RunProcess({TELGUARD_BIN, "status"}, "", home.Env());
   EXPECT_NE(st.out.find("telemetry: off"), std::string::npos) << st.out;
-  EXPECT_NE(st.out.find("remembered choice"), std::string::npos) << st.out;
+  EXPECT_NE(st.out.find("decided by: user-wide choice"), std::string::npos) << st.out;
   r = testing::RunProcess({TELGUARD_BIN, "consent", "on"}, "", home.Env());
   st = testing::RunProcess({TELGUARD_BIN, "status"}, "", home.Env());
   EXPECT_NE(st.out.find("telemetry: on"), std::string::npos) << st.out;
@@ -192,14 +192,14 @@ TEST(Notice, LibraryHoldsTheFirstRunAndHiddenNoticeWritesNoMarker) {
   auto c = Client::Create(Options(server.url()), &error);
   ASSERT_NE(c, nullptr);
   EXPECT_FALSE(c->holding_for_notice());
-  EXPECT_FALSE(fs::exists(hidden.path() + "/.config/telguard/notice-shown"));
+  EXPECT_FALSE(fs::exists(hidden.path() + "/.config/telguard/testagent/notice-shown"));
   ::unsetenv("TELGUARD_HIDE_NOTICE");
 }
 
 TEST(Identity, RandomUuidV4PrivateFileResetReplacesIt) {
   FreshHome home;
   ::setenv("TELGUARD_HIDE_NOTICE", "1", 1);
-  const std::string dir = home.path() + "/.config/telguard";
+  const std::string dir = home.path() + "/.config/telguard/testagent";
   const std::string local = home.path() + "/events.jsonl";
   ClientOptions o = Options("");
   o.local_file = local;
@@ -215,12 +215,12 @@ TEST(Identity, RandomUuidV4PrivateFileResetReplacesIt) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   c->RecordSessionStart("s1", "root");
   EXPECT_NE(testing::ReadFile(local).find(id->substr(0, 36)), std::string::npos);
-  auto r = testing::RunProcess({TELGUARD_BIN, "consent", "reset-id"}, "", home.Env());
+  auto r = testing::RunProcess({TELGUARD_BIN, "consent", "reset-id", "--app", "testagent"}, "", home.Env());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto id2 = ReadSmallFile(dir + "/id");
   ASSERT_TRUE(id2);
   EXPECT_NE(*id, *id2);
-  r = testing::RunProcess({TELGUARD_BIN, "consent", "off"}, "", home.Env());
+  r = testing::RunProcess({TELGUARD_BIN, "consent", "off", "--app", "testagent"}, "", home.Env());
   EXPECT_FALSE(fs::exists(dir + "/id"));  // off: the id goes
   ::unsetenv("TELGUARD_HIDE_NOTICE");
 }

@@ -61,4 +61,13 @@ if command -v python3 >/dev/null; then
   expect_events "Python ctypes" 4
 fi
 
+# The man page and shell completions come with the binary; the installed
+# binary answers --version.
+for f in share/man/man1/telguard.1 share/bash-completion/completions/telguard share/zsh/vendor-completions/_telguard; do
+  [ -s "$prefix/$f" ] || { echo "FAIL: $f not installed"; exit 1; }
+done
+grep -qF -- '\-\-input' "$prefix/share/man/man1/telguard.1" || { echo "FAIL: the man page lists no options"; exit 1; }
+"$prefix/bin/telguard" --version | grep -q '^telguard [0-9]' || { echo "FAIL: telguard --version"; exit 1; }
+echo "ok: man page, completions and telguard --version installed"
+
 echo "all consumers built against the installed package and delivered their events"
