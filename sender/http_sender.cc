@@ -326,6 +326,15 @@ SendResult HttpSender::Send(const Message& m) noexcept {
   }
 }
 
+SendResult HttpSender::Keep(std::string_view body, std::string_view reason) noexcept {
+  try {
+    return impl_->Keep(Message{body, impl_->o.content_type, ""},
+                       {Delivery::kKept, std::string(reason), 0, Failure::kNone, false});
+  } catch (...) {
+    return {Delivery::kDropped, "internal error", 0, Failure::kInternal, false};
+  }
+}
+
 FlushStats HttpSender::Flush() noexcept {
   try {
     if (impl_->o.spool == nullptr) return {};

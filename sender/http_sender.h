@@ -96,6 +96,10 @@ class HttpSender final : public Sender {
   SendResult Send(std::string_view body) noexcept override;
   SendResult Send(const Message& message) noexcept;
 
+  // Keeps a body in the spool with no network (a host that is stopping):
+  // kKept with `reason`, or kDropped saying why the spool could not.
+  SendResult Keep(std::string_view body, std::string_view reason) noexcept;
+
   // Delivers this destination's spooled rows in order, a deadline per
   // request; stops at the first that cannot be delivered.
   FlushStats Flush() noexcept;

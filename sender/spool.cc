@@ -654,8 +654,9 @@ SpoolStatus Spool::Purge(std::string_view app, std::size_t* removed) {
   if (db_ == nullptr) return SpoolStatus::kError;
   int rc = db_->Exec("BEGIN IMMEDIATE");
   if (rc != SQLITE_OK) return NoteLocked(rc, "purge");
-  for (const char* sql : {"DELETE FROM events WHERE app = ?1 OR app = ''",
-                          "DELETE FROM dead_letters WHERE app = ?1 OR app = ''"}) {
+  // An empty app matches every row (?1 = '' is true for all of them).
+  for (const char* sql : {"DELETE FROM events WHERE app = ?1 OR app = '' OR ?1 = ''",
+                          "DELETE FROM dead_letters WHERE app = ?1 OR app = '' OR ?1 = ''"}) {
     sqlite3_stmt* d = db_->Prep(sql);
     if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "purge");
     BindText(d, 1, app);

@@ -165,7 +165,8 @@ class Spool {
                    const FlushLimits& limits = {});
 
   // Deletes every row (and dead letter) of `app`, and of no known app (old
-  // format), then checkpoints: consent off. *removed counts them.
+  // format), then checkpoints: consent off. An empty `app` deletes every
+  // row (a user-wide off). *removed counts them.
   SpoolStatus Purge(std::string_view app, std::size_t* removed);
 
   // Rows left by the old format (no destination) become `destination`'s.
