@@ -20,6 +20,7 @@ namespace telguard::sender {
 namespace {
 
 constexpr std::size_t kClaimBatch = 8;
+constexpr int kWalFrames = 4000;  // about 16 MiB of WAL before an append checkpoints
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS events(
@@ -144,6 +145,7 @@ const char* SpoolStatusName(SpoolStatus s) {
 struct Spool::Db {
   sqlite3* h = nullptr;
   ino_t inode = 0;  // of the file opened, to notice another process's recovery
+  int wal_frames = 0;  // frames in the WAL after this connection's last commit
   std::map<const char*, sqlite3_stmt*> stmts;
 
   ~Db() {
@@ -258,23 +260,7 @@ bool Spool::OpenDbLocked(std::string* error) {
   }
   ::close(fd);
   for (int round = 0; round < 2; ++round) {
-    db_ = std::make_unique<Db>();
-    db_->inode = InodeOf(path);
-    int rc = sqlite3_open_v2(path.c_str(), &db_->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc == SQLITE_OK) {
-      sqlite3_busy_timeout(db_->h, static_cast<int>(options_.busy_timeout.count()));
-      sqlite3_extended_result_codes(db_->h, 1);
-      rc = db_->Exec("PRAGMA journal_mode=WAL");
-    }
-    if (rc == SQLITE_OK) {
-      const std::string pragmas = std::string("PRAGMA secure_delete=ON; PRAGMA synchronous=") +
-                                  (options_.durability == Durability::kFull ? "FULL" : "NORMAL") + ";" +
-                                  (options_.max_pages > 0 ? "PRAGMA max_page_count=" +
-                                                                std::to_string(options_.max_pages) + ";"
-                                                          : "");
-      rc = db_->Exec(pragmas.c_str());
-    }
-    if (rc == SQLITE_OK) rc = db_->Exec(kSchema);
+    int rc = ConnectLocked();
     bool intact = rc == SQLITE_OK;
     if (intact) {
       sqlite3_stmt* q = db_->Prep("PRAGMA quick_check");
@@ -293,6 +279,32 @@ bool Spool::OpenDbLocked(std::string* error) {
   }
   *error = "cannot open the spool database " + path;
   return false;
+}
+
+// Opens spool.db and sets it up: WAL, secure_delete, durability, the
+// schema. Checkpoints are taken off the append path: SQLite's automatic one
+// (after a commit, with a disk flush) is replaced by a hook that only notes
+// the WAL's size; Flush and Purge checkpoint (and truncate) after deleting,
+// and an append checkpoints only when the WAL has grown past kWalFrames.
+int Spool::ConnectLocked() {
+  db_ = std::make_unique<Db>();
+  db_->inode = InodeOf(db_path());
+  int rc = sqlite3_open_v2(db_path().c_str(), &db_->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_busy_timeout(db_->h, static_cast<int>(options_.busy_timeout.count()));
+  sqlite3_extended_result_codes(db_->h, 1);
+  sqlite3_wal_hook(
+      db_->h,
+      [](void* frames, sqlite3*, const char*, int n) {
+        *static_cast<int*>(frames) = n;
+        return SQLITE_OK;
+      },
+      &db_->wal_frames);
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA synchronous=";
+  pragmas += options_.durability == Durability::kFull ? "FULL;" : "NORMAL;";
+  if (options_.max_pages > 0) pragmas += "PRAGMA max_page_count=" + std::to_string(options_.max_pages) + ";";
+  rc = db_->Exec(pragmas.c_str());
+  return rc == SQLITE_OK ? db_->Exec(kSchema) : rc;
 }
 
 // Moves a damaged database aside and starts a fresh one holding every row
@@ -316,18 +328,10 @@ void Spool::RecoverLocked() {
   }
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd >= 0) ::close(fd);
-  db_ = std::make_unique<Db>();
-  db_->inode = InodeOf(path);
-  if (sqlite3_open_v2(path.c_str(), &db_->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (ConnectLocked() != SQLITE_OK) {
     db_.reset();
     return;
   }
-  sqlite3_busy_timeout(db_->h, static_cast<int>(options_.busy_timeout.count()));
-  sqlite3_extended_result_codes(db_->h, 1);
-  db_->Exec("PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON;");
-  db_->Exec(options_.durability == Durability::kFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-  if (options_.max_pages > 0) db_->Exec(("PRAGMA max_page_count=" + std::to_string(options_.max_pages)).c_str());
-  db_->Exec(kSchema);
   undeleted_.clear();
   if (rows.empty()) return;
   db_->Exec("BEGIN IMMEDIATE");
@@ -407,6 +411,10 @@ SpoolStatus Spool::AppendLocked(const SpoolRecord& r) {
     if ((rc = StepDone(u)) != SQLITE_OK) return NoteLocked(rc, "append");
   }
   if ((rc = db_->Exec("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "append");
+  if (db_->wal_frames > kWalFrames) {
+    sqlite3_wal_checkpoint_v2(db_->h, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    db_->wal_frames = 0;
+  }
   return SpoolStatus::kOk;
 }
 

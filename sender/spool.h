@@ -186,6 +186,7 @@ class Spool {
   struct Db;
   Spool(std::string dir, SpoolOptions options);
   bool OpenDbLocked(std::string* error);
+  int ConnectLocked();
   void RecoverLocked();
   SpoolStatus NoteLocked(int rc, const char* what);
   SpoolStatus AppendLocked(const SpoolRecord& r);
