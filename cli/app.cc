@@ -141,6 +141,7 @@ void AddAllCommands(Cli& cli) {
   AddInventory(cli);
   AddConsent(cli);
   AddStatus(cli);
+  AddGateway(cli);
 }
 
 CLI::Option* AddInputOption(CLI::App* c, std::string* path, const std::string& what) {

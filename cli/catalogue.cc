@@ -9,13 +9,36 @@
 #include "cli/app.h"
 #include "cli/commands.h"
 #include "cli/input.h"
+#include "gateway/profile.h"
 #include "pipeline/pipeline.h"
 #include "redaction/scrubber.h"
 
 namespace telguard::cli {
 namespace {
 
-int RunInventory(const std::string& format) {
+// What one gateway profile lets out (schemas/profiles/NAME.json).
+int RunProfileInventory(const std::string& name, const std::string& format) {
+  std::string err;
+  auto profiles = gateway::ProfileSet::LoadEmbedded(&err);
+  if (!profiles) {
+    std::fprintf(stderr, "telguard inventory: %s\n", err.c_str());
+    return kExitInput;
+  }
+  const gateway::Profile* p = profiles->Find(name);
+  if (!p) {
+    std::string names;
+    for (const auto& q : profiles->all()) names += (names.empty() ? "" : ", ") + q->name;
+    std::fprintf(stderr, "telguard inventory: --profile: no such profile; there are: %s\n", names.c_str());
+    return kExitUsage;
+  }
+  const std::string out = format == "md" ? gateway::ProfileSet::InventoryMarkdown(*p)
+                                         : gateway::ProfileSet::InventoryJson(*p).dump(2) + "\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return kExitOk;
+}
+
+int RunInventory(const std::string& format, const std::string& profile) {
+  if (!profile.empty()) return RunProfileInventory(profile, format);
   std::string err;
   auto pipeline = Pipeline::Create({}, &err);
   if (!pipeline) {
@@ -113,9 +136,12 @@ int RunScrub(const std::string& input) {
 
 void AddInventory(Cli& cli) {
   auto format = std::make_shared<std::string>("md");
+  auto profile = std::make_shared<std::string>();
   CLI::App* c = cli.Add("inventory", "what can leave the machine, and what never does",
-                        [format] { return RunInventory(*format); });
+                        [format, profile] { return RunInventory(*format, *profile); });
   AddFormatOption(c, format.get());
+  c->add_option("--profile", *profile, "what the gateway's profile NAME lets out (claude-code, gemini-cli, ...)")
+      ->type_name("NAME");
 }
 
 void AddRules(Cli& cli) {

@@ -16,6 +16,7 @@ void AddSend(Cli& cli);
 void AddFlush(Cli& cli);
 void AddConsent(Cli& cli);
 void AddStatus(Cli& cli);
+void AddGateway(Cli& cli);
 
 }  // namespace telguard::cli
 

@@ -101,6 +101,11 @@ FieldSpec ParseField(const std::string& name, const nlohmann::ordered_json& j, c
   if (j.contains("max_length")) f.max_length = j["max_length"].get<std::size_t>();
   if (j.contains("max_items")) f.max_items = j["max_items"].get<std::size_t>();
   if (j.contains("from")) f.from = j["from"].get<std::string>();
+  if (j.contains("free_text")) {
+    const auto mode = redaction::ParseFreeTextMode(j["free_text"].get<std::string>());
+    if (!mode) throw std::runtime_error(where + "/" + name + ": free_text must be class, template or scrub");
+    f.free_text = *mode;
+  }
   if ((f.cls == FieldClass::kEnum || f.cls == FieldClass::kFlagNames) && f.values.empty()) {
     throw std::runtime_error(where + "/" + name + ": needs 'values'");
   }

@@ -20,6 +20,7 @@
 #include "pipeline/audit.h"
 #include "pipeline/event_kind.h"
 #include "pipeline/pointer.h"
+#include "redaction/free_text.h"
 
 namespace telguard {
 
@@ -50,6 +51,8 @@ struct FieldSpec {
   std::size_t max_items = 32;       // lists
   std::string from;                 // derived fields: the input property read
   bool required = false;
+  // Free text: "class", "template" (default) or "scrub" (free_text_list too).
+  redaction::FreeTextMode free_text = redaction::FreeTextMode::kTemplate;
 };
 
 struct FilterResult {

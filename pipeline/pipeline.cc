@@ -1,11 +1,10 @@
 #include "pipeline/pipeline.h"
 
-#include <re2/re2.h>
+#include <algorithm>
 
 #include "pipeline/bounded_json.h"
 #include "pipeline/schema_set.h"
-#include "redaction/text_codec.h"
-#include "redaction/validators.h"
+#include "redaction/value_rules.h"
 #include "schemas/embedded.h"
 
 namespace telguard {
@@ -22,15 +21,6 @@ std::string DescribeReasons(const std::vector<AuditReason>& reasons) {
   return s;
 }
 
-// Quoted spans in free text usually echo input (a file name, a prompt, a
-// value): they go. The opening quote must follow a space, bracket or
-// separator, so apostrophes inside words ("can't") do not pair up.
-const RE2& QuotedSpanRe() {
-  static const RE2 re(
-      R"((^|[\s(\[{=:,])(?:'[^'\n]+'|"[^"\n]+"|`[^`\n]+`|“[^”\n]+”|‘[^’\n]+’))");
-  return re;
-}
-
 void CollectStrings(const json& v, std::string& out) {
   if (v.is_string()) {
     out += v.get_ref<const std::string&>();
@@ -40,14 +30,9 @@ void CollectStrings(const json& v, std::string& out) {
   }
 }
 
-std::size_t CountDigits(std::uint64_t v) {
-  std::size_t n = 1;
-  while (v >= 10) {
-    v /= 10;
-    ++n;
-  }
-  return n;
-}
+// Template output must conform to the vocabulary: a mark made of a
+// vocabulary word.
+constexpr std::string_view kTemplateTruncationMark = " [truncated]";
 
 }  // namespace
 
@@ -57,6 +42,7 @@ std::unique_ptr<Pipeline> Pipeline::Create(const PipelineOptions& options, std::
   std::unique_ptr<Pipeline> p(new Pipeline());
   p->options_ = options;
   p->scrubber_ = options.scrubber ? options.scrubber : &redaction::Scrubber::Default();
+  p->free_text_ = options.free_text_policy ? options.free_text_policy : &redaction::FreeTextPolicy::Default();
   const std::string_view text = options.allowlist_json.empty()
                                     ? FindEmbedded("schemas/allowlist.json")
                                     : std::string_view(options.allowlist_json);
@@ -129,13 +115,24 @@ LineOutcome Pipeline::ProcessLine(std::string_view line, std::uint64_t line_no) 
   return out;
 }
 
+struct Pipeline::Work {
+  EventOutcome e;
+  EventKind kind = EventKind::kCommand;
+  json out;  // the output envelope, then the body {"records":[...]}
+  void Settle(Verdict v, std::vector<AuditReason> reasons, std::string error) {
+    e.audit.verdict = v;
+    e.audit.reasons.insert(e.audit.reasons.end(), reasons.begin(), reasons.end());
+    e.error = std::move(error);
+  }
+};
+
 void Pipeline::ScrubValue(json& v, std::string& pointer, AuditRecord& audit, bool& failed,
                           bool strings) const {
   if (v.is_string()) {
     if (!strings) return;
     auto r = scrubber_->Scrub(v.get_ref<const std::string&>());
     if (!r.ok) {
-      // Fail closed: the value goes; the output gate then drops the event.
+      // Fail closed: the value goes, and the caller drops the event.
       v = nullptr;
       audit.reasons.push_back({pointer, "scrub-failed"});
       failed = true;
@@ -145,11 +142,9 @@ void Pipeline::ScrubValue(json& v, std::string& pointer, AuditRecord& audit, boo
     if (r.changed()) v = std::move(r.text);
   } else if (v.is_number_unsigned() || v.is_number_integer()) {
     const bool neg = v.is_number_integer() && v.get<std::int64_t>() < 0;
-    const std::uint64_t u = neg ? 0 : v.get<std::uint64_t>();
-    const std::size_t digits = CountDigits(u);
-    if (digits >= 12 && digits <= 19 && redaction::IsPaymentCard(std::to_string(u))) {
+    if (!neg && redaction::CardLikeInteger(v.get<std::uint64_t>())) {
       v = "[REDACTED:payment-card]";
-      audit.redactions.push_back({"payment-card", pointer, 1});
+      audit.redactions.push_back({std::string(redaction::kRulePaymentCard), pointer, 1});
     }
   } else if (v.is_object()) {
     for (auto& [k, child] : v.items()) {
@@ -170,120 +165,188 @@ void Pipeline::ScrubValue(json& v, std::string& pointer, AuditRecord& audit, boo
   }
 }
 
+redaction::FreeTextMode Pipeline::ModeOf(const FieldSpec& spec) const {
+  return options_.free_text ? *options_.free_text : spec.free_text;
+}
+
+// Envelope schema, event kind, per-kind schema.
+bool Pipeline::StageInput(const json& record, Work& w) const {
+  if (!record.is_object()) {
+    w.Settle(Verdict::kRejected, {{"", "type"}}, "");
+    return false;
+  }
+  if (auto r = schemas_->ValidateEnvelope(record); !r.empty()) {
+    w.Settle(Verdict::kRejected, std::move(r), "");
+    return false;
+  }
+  const std::string& ev = record["event"].get_ref<const std::string&>();
+  const json& props = record["properties"];
+  if (ev == "session") {
+    const auto action = props.find("action");
+    if (action == props.end() || !action->is_string()) {
+      w.Settle(Verdict::kRejected, {{"/properties/action", "required"}}, "");
+      return false;
+    }
+    if (*action != "start" && *action != "end") {
+      w.Settle(Verdict::kRejected, {{"/properties/action", "enum"}}, "");
+      return false;
+    }
+    w.kind = *action == "start" ? EventKind::kSessionStart : EventKind::kSessionEnd;
+  } else {
+    w.kind = *KindFromName(ev);  // the envelope schema's enum guarantees it
+  }
+  w.e.audit.event = std::string(KindName(w.kind));
+  if (auto r = schemas_->ValidateProperties(w.kind, props); !r.empty()) {
+    w.Settle(Verdict::kRejected, std::move(r), "");
+    return false;
+  }
+  return true;
+}
+
+// Only allow-listed fields that pass their class remain.
+bool Pipeline::StageFilter(const json& record, Work& w) const {
+  FilterResult f = allowlist_->Filter(w.kind, record, names_);
+  w.e.audit.stripped = std::move(f.stripped);
+  w.e.audit.reasons = std::move(f.reasons);
+  w.out = std::move(f.record);
+  return true;
+}
+
+// Credential and personal-data rules over every string, card-like numbers.
+bool Pipeline::StageScrub(Work& w) const {
+  // One screen/DFA pass over all strings of the event decides whether any
+  // needs scrubbing (the common answer is no); see Scrubber::Check.
+  std::string joined;
+  CollectStrings(w.out, joined);
+  const auto pre = scrubber_->Check(joined);
+  if (pre == redaction::Scrubber::Precheck::kFailed) {
+    w.Settle(Verdict::kDropped, {{"", "scrub-failed"}}, "dropped: the scrubber could not run");
+    return false;
+  }
+  std::string pointer;
+  bool failed = false;
+  ScrubValue(w.out, pointer, w.e.audit, failed, pre == redaction::Scrubber::Precheck::kCandidates);
+  if (failed) {
+    // Fail closed: a string the scrubber could not read never leaves.
+    w.Settle(Verdict::kDropped, {}, "dropped: a string could not be scrubbed");
+    return false;
+  }
+  return true;
+}
+
+// Each free-text value becomes a class, a template or stays scrubbed text;
+// then its length bound (after every rule, so a cut never leaves half a
+// secret unrecognised).
+bool Pipeline::StageFreeText(Work& w) const {
+  json& props = w.out["properties"];
+  for (const auto& spec : allowlist_->Fields(w.kind)) {
+    if (spec.cls != FieldClass::kFreeText && spec.cls != FieldClass::kFreeTextList) continue;
+    auto it = props.find(spec.name);
+    if (it == props.end()) continue;
+    const redaction::FreeTextMode mode = ModeOf(spec);
+    auto apply = [&](json& s, const std::string& ptr) {
+      if (!s.is_string()) return;
+      std::string text = s.get<std::string>();
+      std::string_view mark = AllowList::kTruncationMark;
+      switch (mode) {
+        case redaction::FreeTextMode::kClass:
+          text = free_text_->Classify(text);
+          w.e.audit.redactions.push_back({std::string(redaction::kRuleClass), ptr, 1});
+          break;
+        case redaction::FreeTextMode::kTemplate: {
+          text = free_text_->Template(text);
+          std::size_t n = 0;
+          for (std::size_t at = text.find('<'); at != std::string::npos; at = text.find('<', at + 1)) ++n;
+          if (n > 0) w.e.audit.redactions.push_back({std::string(redaction::kRuleTemplate), ptr, n});
+          mark = kTemplateTruncationMark;
+          break;
+        }
+        case redaction::FreeTextMode::kScrub:
+          if (const std::size_t n = redaction::RemoveQuotedSpans(&text); n > 0) {
+            w.e.audit.redactions.push_back({std::string(redaction::kRuleQuotedText), ptr, n});
+          }
+          break;
+      }
+      if (redaction::BoundText(&text, spec.max_length, mark, mode == redaction::FreeTextMode::kTemplate)) {
+        w.e.audit.redactions.push_back({std::string(redaction::kRuleTruncated), ptr, 1});
+      }
+      s = std::move(text);
+    };
+    const std::string base = "/properties/" + spec.name;
+    if (it->is_array()) {
+      for (std::size_t i = 0; i < it->size(); ++i) apply((*it)[i], base + "/" + std::to_string(i));
+    } else {
+      apply(*it, base);
+    }
+  }
+  return true;
+}
+
+// The strict output schema, then every free-text value against its mode's
+// table with the gate's own scanner (a templater bug cannot leak).
+bool Pipeline::StageGate(Work& w) const {
+  w.out = {{"records", json::array({std::move(w.out)})}};
+  if (auto r = schemas_->ValidateOutput(w.kind, w.out); !r.empty()) {
+    for (auto& x : r) x.keyword = "output-gate:" + x.keyword;
+    std::string msg = "dropped by the output gate: " + DescribeReasons(r);
+    w.Settle(Verdict::kDropped, std::move(r), std::move(msg));
+    return false;
+  }
+  const json& props = w.out["records"][0]["properties"];
+  for (const auto& spec : allowlist_->Fields(w.kind)) {
+    if (spec.cls != FieldClass::kFreeText && spec.cls != FieldClass::kFreeTextList) continue;
+    const auto it = props.find(spec.name);
+    if (it == props.end()) continue;
+    const redaction::FreeTextMode mode = ModeOf(spec);
+    if (mode == redaction::FreeTextMode::kScrub) continue;
+    auto conforms = [&](const json& s) {
+      const std::string& v = s.get_ref<const std::string&>();
+      return mode == redaction::FreeTextMode::kClass ? free_text_->IsClass(v) : free_text_->ConformsToTemplate(v);
+    };
+    const bool ok = it->is_array() ? std::all_of(it->begin(), it->end(), conforms) : conforms(*it);
+    if (!ok) {
+      const std::string kw = "output-gate:" + std::string(redaction::FreeTextModeName(mode));
+      w.Settle(Verdict::kDropped, {{"/properties/" + spec.name, kw}},
+               "dropped by the output gate: /properties/" + spec.name + ": " + kw);
+      return false;
+    }
+  }
+  return true;
+}
+
+// The exact bytes, scanned once more with the credential rules.
+bool Pipeline::StageWire(Work& w) const {
+  std::string bytes = w.out.dump(-1, ' ', false, json::error_handler_t::replace);
+  bool failed = false;
+  const std::string_view hit = scrubber_->FindCredential(bytes, &failed);
+  if (failed || !hit.empty()) {
+    const std::string kw = failed ? "wire-check:failed" : "wire-check:" + std::string(hit);
+    w.Settle(Verdict::kDropped, {{"", kw}}, "dropped by the wire check: " + kw);
+    return false;
+  }
+  w.e.audit.verdict = Verdict::kSent;
+  w.e.body = std::move(bytes);
+  return true;
+}
+
 EventOutcome Pipeline::ProcessRecord(const json& record, std::uint64_t line_no,
                                      std::int64_t index) const noexcept {
-  EventOutcome e;
-  AuditRecord& audit = e.audit;
-  audit.line = line_no;
-  audit.record = index;
-  auto reject = [&](std::vector<AuditReason> reasons) {
-    audit.verdict = Verdict::kRejected;
-    e.error = "rejected: " + DescribeReasons(reasons);
-    audit.reasons.insert(audit.reasons.end(), reasons.begin(), reasons.end());
-    return std::move(e);
-  };
+  Work w;
+  w.e.audit.line = line_no;
+  w.e.audit.record = index;
   try {
-    if (!record.is_object()) return reject({{"", "type"}});
-    if (auto r = schemas_->ValidateEnvelope(record); !r.empty()) return reject(std::move(r));
-    const std::string& ev = record["event"].get_ref<const std::string&>();
-    const json& props = record["properties"];
-    EventKind kind;
-    if (ev == "session") {
-      const auto action = props.find("action");
-      if (action == props.end() || !action->is_string()) return reject({{"/properties/action", "required"}});
-      if (*action == "start") {
-        kind = EventKind::kSessionStart;
-      } else if (*action == "end") {
-        kind = EventKind::kSessionEnd;
-      } else {
-        return reject({{"/properties/action", "enum"}});
-      }
-    } else {
-      kind = *KindFromName(ev);  // the envelope schema's enum guarantees it
+    if (!StageInput(record, w)) {
+      w.e.error = "rejected: " + DescribeReasons(w.e.audit.reasons);
+      return std::move(w.e);
     }
-    audit.event = std::string(KindName(kind));
-    if (auto r = schemas_->ValidateProperties(kind, props); !r.empty()) return reject(std::move(r));
-
-    FilterResult f = allowlist_->Filter(kind, record, names_);
-    audit.stripped = std::move(f.stripped);
-    audit.reasons = std::move(f.reasons);
-
-    // One DFA pass over all strings of the event decides whether any needs
-    // scrubbing (the common answer is no); see Scrubber::Check.
-    std::string joined;
-    CollectStrings(f.record, joined);
-    const auto pre = scrubber_->Check(joined);
-    if (pre == redaction::Scrubber::Precheck::kFailed) {
-      audit.verdict = Verdict::kDropped;
-      audit.reasons.push_back({"", "scrub-failed"});
-      e.error = "dropped: the scrubber could not run";
-      return e;
-    }
-    std::string pointer;
-    bool scrub_failed = false;
-    ScrubValue(f.record, pointer, audit, scrub_failed, pre == redaction::Scrubber::Precheck::kCandidates);
-    if (scrub_failed) {
-      // Fail closed: a string the scrubber could not read never leaves.
-      audit.verdict = Verdict::kDropped;
-      e.error = "dropped: a string could not be scrubbed";
-      return e;
-    }
-
-    // Free text: quoted spans go, then the length bound (after scrubbing, so
-    // a cut never leaves half a secret unrecognised).
-    json& out_props = f.record["properties"];
-    for (const auto& spec : allowlist_->Fields(kind)) {
-      if (spec.cls != FieldClass::kFreeText && spec.cls != FieldClass::kFreeTextList) continue;
-      auto it = out_props.find(spec.name);
-      if (it == out_props.end()) continue;
-      auto bound = [&](json& s, const std::string& ptr) {
-        if (!s.is_string()) return;
-        std::string text = s.get<std::string>();
-        if (const int n = RE2::GlobalReplace(&text, QuotedSpanRe(), R"(\1[REDACTED:quoted-text])"); n > 0) {
-          audit.redactions.push_back({"quoted-text", ptr, static_cast<std::size_t>(n)});
-        }
-        if (text.size() > spec.max_length) {
-          text = std::string(redaction::TruncateUtf8(text, spec.max_length)) +
-                 std::string(AllowList::kTruncationMark);
-          audit.redactions.push_back({"truncated", ptr, 1});
-        }
-        s = std::move(text);
-      };
-      const std::string base = "/properties/" + spec.name;
-      if (it->is_array()) {
-        for (std::size_t i = 0; i < it->size(); ++i) bound((*it)[i], base + "/" + std::to_string(i));
-      } else {
-        bound(*it, base);
-      }
-    }
-
-    json body = {{"records", json::array({std::move(f.record)})}};
-    if (auto r = schemas_->ValidateOutput(kind, body); !r.empty()) {
-      audit.verdict = Verdict::kDropped;
-      for (auto& x : r) x.keyword = "output-gate:" + x.keyword;
-      e.error = "dropped by the output gate: " + DescribeReasons(r);
-      audit.reasons.insert(audit.reasons.end(), r.begin(), r.end());
-      return e;
-    }
-    std::string bytes = body.dump(-1, ' ', false, json::error_handler_t::replace);
-    bool wire_failed = false;
-    const std::string_view hit = scrubber_->FindCredential(bytes, &wire_failed);
-    if (wire_failed || !hit.empty()) {
-      audit.verdict = Verdict::kDropped;
-      const std::string kw = wire_failed ? "wire-check:failed" : "wire-check:" + std::string(hit);
-      audit.reasons.push_back({"", kw});
-      e.error = "dropped by the wire check: " + kw;
-      return e;
-    }
-    audit.verdict = Verdict::kSent;
-    e.body = std::move(bytes);
+    (void)(StageFilter(record, w) && StageScrub(w) && StageFreeText(w) && StageGate(w) && StageWire(w));
   } catch (...) {
-    audit.verdict = Verdict::kDropped;
-    audit.reasons.push_back({"", "internal"});
-    e.body.clear();
-    e.error = "dropped: internal error";
+    w.e.audit.verdict = Verdict::kDropped;
+    w.e.audit.reasons.push_back({"", "internal"});
+    w.e.body.clear();
+    w.e.error = "dropped: internal error";
   }
-  return e;
+  return std::move(w.e);
 }
 
 }  // namespace telguard

@@ -1,9 +1,17 @@
-// The privacy pipeline for one event:
+// The privacy pipeline for one event, one named stage per step:
 //
-//   line -> caps + bounded parse -> envelope schema -> per-kind schema
-//        -> allow-list filter -> scrubbers (every string, card-like numbers)
-//        -> free-text bounds -> output gate (strict schema) -> serialize
-//        -> wire check (credential rules over the exact bytes)
+//   line -> caps + bounded parse                            (ProcessLine)
+//        -> envelope schema -> per-kind schema              (StageInput)
+//        -> allow-list filter                               (StageFilter)
+//        -> scrubbers (every string, card-like numbers)     (StageScrub)
+//        -> free-text policy: class | template | scrub,
+//           then the length bound                           (StageFreeText)
+//        -> output gate: strict schema, then every free-text
+//           value against its mode's table                  (StageGate)
+//        -> serialize -> wire check (credential rules over
+//           the exact bytes)                                (StageWire)
+//
+// Every rule id an audit record names is in redaction::RuleCatalogue().
 //
 // Every event yields one AuditRecord; only an event whose verdict is kSent
 // has a body. Nothing here does I/O.
@@ -20,6 +28,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +38,7 @@
 #include "pipeline/allowlist.h"
 #include "pipeline/audit.h"
 #include "pipeline/limits.h"
+#include "redaction/free_text.h"
 #include "redaction/scrubber.h"
 
 namespace telguard {
@@ -41,6 +51,12 @@ struct PipelineOptions {
   const redaction::Scrubber* scrubber = nullptr;
   // Allow-list JSON; empty means the embedded schemas/allowlist.json.
   std::string allowlist_json;
+  // Free text: when set, this mode for every free-text field (the CLI's
+  // --free-text); otherwise each field's "free_text" in the allow-list
+  // (template when it says nothing).
+  std::optional<redaction::FreeTextMode> free_text;
+  // The class and vocabulary tables; null means FreeTextPolicy::Default().
+  const redaction::FreeTextPolicy* free_text_policy = nullptr;
 };
 
 struct EventOutcome {
@@ -73,17 +89,27 @@ class Pipeline {
 
  private:
   Pipeline() = default;
+  struct Work;  // one event on its way through the stages
+  // Each stage returns false when it settled the event's verdict (rejected
+  // or dropped, with reasons and error set).
+  bool StageInput(const nlohmann::json& record, Work& w) const;
+  bool StageFilter(const nlohmann::json& record, Work& w) const;
+  bool StageScrub(Work& w) const;
+  bool StageFreeText(Work& w) const;
+  bool StageGate(Work& w) const;
+  bool StageWire(Work& w) const;
   // Scrubs every string (when `strings`) and card-like number of `v` in
-  // place; sets `failed` when a string could not be scrubbed (the caller
-  // then drops the event).
+  // place; sets `failed` when a string could not be scrubbed.
   void ScrubValue(nlohmann::json& v, std::string& pointer, AuditRecord& audit, bool& failed,
                   bool strings) const;
+  redaction::FreeTextMode ModeOf(const FieldSpec& spec) const;
 
   PipelineOptions options_;
   std::unique_ptr<AllowList> allowlist_;
   std::unique_ptr<SchemaSet> schemas_;
   KnownNames names_;
   const redaction::Scrubber* scrubber_ = nullptr;
+  const redaction::FreeTextPolicy* free_text_ = nullptr;
 };
 
 }  // namespace telguard

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/pipeline_fixture.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/schema_set.h"
@@ -18,8 +20,8 @@ const Pipeline& P() { return testing::SharedPipeline(); }
 
 json Props(const std::string& body) { return json::parse(body)["records"][0]["properties"]; }
 
-EventOutcome One(const json& record) {
-  auto out = P().ProcessLine(record.dump(), 7);
+EventOutcome One(const json& record, const Pipeline& p = P()) {
+  auto out = p.ProcessLine(record.dump(), 7);
   EXPECT_EQ(out.events.size(), 1u);
   return out.events[0];
 }
@@ -86,14 +88,19 @@ TEST(AllowList, FieldFailingItsClassIsStrippedAndAudited) {
       << audit;
 }
 
+json ToolWithError(const std::string& err) {
+  return {{"event", "tool"}, {"event_timestamp", 1}, {"source", "agentcli"},
+          {"properties",
+           {{"action", "call"}, {"session_id", "s1"}, {"agent_name", "root"}, {"tool_name", "shell"},
+            {"duration_ms", 5}, {"is_success", false}, {"error", err}}}};
+}
+
+// Scrub mode (--free-text scrub): the deny-list alone, as before templates.
 TEST(AllowList, ErrorTextIsScrubbedQuotesRemovedAndBounded) {
   const std::string key = telguard::testing::Token(std::string("AK") + "IA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 5);
   std::string err = "upload failed for key " + key + ": open 'my diary.txt' in /home/alice/x " + std::string(600, 'z');
-  json r = {{"event", "tool"}, {"event_timestamp", 1}, {"source", "agentcli"},
-            {"properties",
-             {{"action", "call"}, {"session_id", "s1"}, {"agent_name", "root"}, {"tool_name", "shell"},
-              {"duration_ms", 5}, {"is_success", false}, {"error", err}}}};
-  auto e = One(r);
+  json r = ToolWithError(err);
+  auto e = One(r, testing::PipelineInMode(redaction::FreeTextMode::kScrub));
   ASSERT_EQ(e.audit.verdict, Verdict::kSent) << e.error;
   const std::string out = Props(e.body)["error"];
   EXPECT_EQ(out.find(key), std::string::npos);
@@ -102,6 +109,35 @@ TEST(AllowList, ErrorTextIsScrubbedQuotesRemovedAndBounded) {
   EXPECT_NE(out.find("[REDACTED:aws-access-key-id]"), std::string::npos) << out;
   EXPECT_LE(out.size(), 256 + AllowList::kTruncationMark.size());
   EXPECT_TRUE(out.ends_with(AllowList::kTruncationMark));
+}
+
+// The default, template mode: the same text keeps its structure; the key
+// becomes <secret> (the audit names its rule), the rest is vocabulary or
+// placeholders, cut at a word boundary.
+TEST(AllowList, ErrorTextIsTemplatedByDefaultAndBounded) {
+  const std::string key = telguard::testing::Token(std::string("AK") + "IA", "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 5);
+  std::string err = "upload failed for key " + key + ": open 'my diary.txt' in /home/alice/x";
+  for (int i = 0; i < 60; ++i) err += " zzzz" + std::to_string(i);
+  auto e = One(ToolWithError(err));
+  ASSERT_EQ(e.audit.verdict, Verdict::kSent) << e.error;
+  const std::string out = Props(e.body)["error"];
+  EXPECT_TRUE(out.starts_with("upload failed for key [REDACTED:aws-access-key-id]: open <quoted> in <path> <word> <word>")) << out;
+  EXPECT_TRUE(out.ends_with(" [truncated]")) << out;
+  EXPECT_LE(out.size(), 256 + AllowList::kTruncationMark.size());
+  EXPECT_TRUE(redaction::FreeTextPolicy::Default().ConformsToTemplate(out)) << out;
+  std::set<std::string> rules;
+  for (const auto& x : e.audit.redactions) {
+    EXPECT_EQ(x.pointer, "/properties/error");
+    rules.insert(x.rule);
+  }
+  EXPECT_EQ(rules, (std::set<std::string>{"aws-access-key-id", "home-directory-user", "free-text-template", "truncated"}));
+}
+
+TEST(AllowList, ErrorTextBecomesAClassInClassMode) {
+  auto e = One(ToolWithError("open /home/alice/diary.txt: permission denied"),
+               testing::PipelineInMode(redaction::FreeTextMode::kClass));
+  ASSERT_EQ(e.audit.verdict, Verdict::kSent) << e.error;
+  EXPECT_EQ(Props(e.body)["error"], "permission_denied");
 }
 
 TEST(AllowList, SessionErrorListIsBoundedInCount) {

@@ -19,6 +19,22 @@ inline const Pipeline& SharedPipeline() {
   return *p;
 }
 
+// The same pipeline with every free-text field in one mode (--free-text).
+inline const Pipeline& PipelineInMode(redaction::FreeTextMode mode) {
+  static const auto make = [](redaction::FreeTextMode m) {
+    std::string error;
+    PipelineOptions o;
+    o.free_text = m;
+    auto x = Pipeline::Create(o, &error);
+    if (!x) throw std::runtime_error(error);
+    return x;
+  };
+  static const auto c = make(redaction::FreeTextMode::kClass);
+  static const auto t = make(redaction::FreeTextMode::kTemplate);
+  static const auto s = make(redaction::FreeTextMode::kScrub);
+  return mode == redaction::FreeTextMode::kClass ? *c : mode == redaction::FreeTextMode::kTemplate ? *t : *s;
+}
+
 }  // namespace telguard::testing
 
 #endif  // TELGUARD_TESTS_PIPELINE_FIXTURE_H_

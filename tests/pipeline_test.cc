@@ -1,6 +1,7 @@
 // The pipeline as a library: batches, value-free audit, threads.
 #include "tests/pipeline_fixture.h"
 #include "pipeline/pipeline.h"
+#include "redaction/value_rules.h"
 
 #include <gtest/gtest.h>
 
@@ -75,6 +76,10 @@ TEST(Pipeline, AuditNamesRedactionsByRuleAndPointer) {
   EXPECT_EQ(e.audit.redactions[0].rule, "email");
   EXPECT_EQ(e.audit.redactions[0].pointer, "/properties/error");
   EXPECT_EQ(e.audit.redactions[0].count, 2u);
+  // Template mode (the default) keeps the scrubber's markers; every other
+  // word here is vocabulary, so no placeholder was needed.
+  EXPECT_EQ(json::parse(e.body)["records"][0]["properties"]["error"], "mail [REDACTED:email] and [REDACTED:email]");
+  for (const auto& x : e.audit.redactions) EXPECT_TRUE(redaction::IsCataloguedRule(x.rule)) << x.rule;
 }
 
 TEST(Pipeline, CardNumberInACountFieldNeverLeaves) {

@@ -1,0 +1,73 @@
+// Where the gateway's filtered requests go: one HttpSender (deadlines,
+// retries, 429, circuit) and one spool per destination -- per signal and
+// encoding, since a spooled body is replayed to the same path with the same
+// Content-Type -- plus a replay thread that offers each spool again every
+// replay_interval.
+//
+// Forward() runs the wire check (the credential rules) on the exact bytes it
+// is given before any network: a hit drops the body (fail closed).
+//
+// Thread-safety: Forward may be called from many threads; no lock is held
+// across a network call (HttpSender's own rules). Cost: one FindCredential
+// pass over the body plus the HTTP call (bounded by the deadline).
+#ifndef TELGUARD_GATEWAY_EGRESS_H_
+#define TELGUARD_GATEWAY_EGRESS_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "gateway/options.h"
+#include "gateway/otlp_codec.h"
+#include "redaction/scrubber.h"
+#include "sender/http_sender.h"
+#include "sender/spool.h"
+
+namespace telguard::gateway {
+
+enum class Destination { kLogsJson, kLogsProto, kMetricsJson, kMetricsProto, kTracesJson, kTracesProto, kEvents, kCount };
+
+Destination DestinationFor(Signal s, WireFormat f);
+
+struct ForwardResult {
+  sender::Delivery delivery = sender::Delivery::kDropped;
+  std::string reason;  // value-free: "wire check: <rule>", "http 400", ...
+};
+
+class Egress {
+ public:
+  static std::unique_ptr<Egress> Create(const GatewayOptions& o, const redaction::Scrubber& scrubber,
+                                        std::string* error);
+  ~Egress();
+
+  ForwardResult Forward(Destination d, std::string_view body) noexcept;
+
+  // Stops the replay thread after one last offer of every spool.
+  void Shutdown();
+
+ private:
+  Egress(const GatewayOptions& o, const redaction::Scrubber& s) : options_(o), scrubber_(s) {}
+  void ReplayLoop();
+
+  struct Route {
+    std::unique_ptr<sender::Spool> spool;
+    std::unique_ptr<sender::Encoding> encoding;
+    std::unique_ptr<sender::HttpSender> sender;
+  };
+  GatewayOptions options_;
+  const redaction::Scrubber& scrubber_;
+  std::vector<Route> routes_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread replay_;
+};
+
+}  // namespace telguard::gateway
+
+#endif  // TELGUARD_GATEWAY_EGRESS_H_

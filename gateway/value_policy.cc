@@ -1,0 +1,252 @@
+#include "gateway/value_policy.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include <nlohmann/json.hpp>
+
+#include "pipeline/bounded_json.h"
+
+namespace telguard::gateway {
+namespace {
+
+using nlohmann::json;
+
+bool IsAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
+bool IsDigits(std::string_view s) {
+  if (s.empty() || s.size() > 13) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+bool ParseNumber(std::string_view s, double* d) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+')) return false;
+  }
+  std::string t(s);
+  char* end = nullptr;
+  *d = std::strtod(t.c_str(), &end);
+  return end == t.c_str() + t.size() && std::isfinite(*d);
+}
+
+bool IsIsoTimestamp(std::string_view s) {
+  if (s.size() < 10 || s.size() > 40) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || c == '-' || c == ':' || c == 'T' || c == 'Z' || c == '.' || c == '+')) return false;
+  }
+  return s[4] == '-' && s[7] == '-';
+}
+
+bool InValues(const AttrSpec& spec, std::string_view s) {
+  for (const auto& v : spec.values) {
+    if (v == s) return true;
+  }
+  return false;
+}
+
+// A number under count/number/duration/timestamp: the value and whether it
+// came as a string.
+bool Numeric(const AnyValue& in, double* d) {
+  switch (in.value_case()) {
+    case AnyValue::kIntValue: *d = static_cast<double>(in.int_value()); return true;
+    case AnyValue::kDoubleValue: *d = in.double_value(); return std::isfinite(*d);
+    case AnyValue::kStringValue: return ParseNumber(in.string_value(), d);
+    default: return false;
+  }
+}
+
+AnyValue FromJson(const json& v) {
+  AnyValue a;
+  if (v.is_string()) a.set_string_value(v.get<std::string>());
+  else if (v.is_boolean()) a.set_bool_value(v.get<bool>());
+  else if (v.is_number_integer()) a.set_int_value(v.get<std::int64_t>());
+  else if (v.is_number()) a.set_double_value(v.get<double>());
+  return a;
+}
+
+json ToJson(const AnyValue& a) {
+  switch (a.value_case()) {
+    case AnyValue::kStringValue: return a.string_value();
+    case AnyValue::kBoolValue: return a.bool_value();
+    case AnyValue::kIntValue: return a.int_value();
+    case AnyValue::kDoubleValue: return a.double_value();
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+bool IsIdentifier(std::string_view s, std::size_t max_length) {
+  if (s.empty() || s.size() > max_length || !IsAlnum(s[0])) return false;
+  for (char c : s) {
+    if (!IsAlnum(c) && c != '.' && c != '_' && c != ':' && c != '/' && c != '@' && c != '+' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsOpaqueId(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!IsAlnum(c) && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsLowerUuid(std::string_view s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ValuePolicy::FreeText(const AttrSpec& spec, std::string_view text, std::string_view /*event*/,
+                           std::string* out, ValueOutcome* outcome) const {
+  const auto mode = redaction::ParseFreeTextMode(free_text_.empty() ? spec.policy : free_text_);
+  if (!mode) {
+    outcome->reason = "policy";
+    return false;
+  }
+  redaction::ScrubResult r = free_text_policy_.Apply(*mode, text);
+  if (!r.ok) {
+    outcome->reason = "scrub-failed";
+    return false;
+  }
+  outcome->redactions = std::move(r.hits);
+  *out = std::move(r.text);
+  if (out->size() > spec.max_length) {
+    std::size_t cut = spec.max_length;
+    while (cut > 0 && (static_cast<unsigned char>((*out)[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    out->resize(cut);
+  }
+  return !out->empty();
+}
+
+bool ValuePolicy::Json(const AttrSpec& spec, const std::string& text, std::string_view event, std::string* out,
+                       ValueOutcome* outcome) const {
+  Limits limits;
+  limits.max_line_bytes = 64 * 1024;
+  limits.max_depth = 4;
+  ParsedJson parsed = ParseBounded(text, limits);
+  if (!parsed.ok || !parsed.value.is_object() || spec.keys.empty()) {
+    outcome->reason = "content";
+    return false;
+  }
+  json kept = json::object();
+  for (const auto& [key, v] : parsed.value.items()) {
+    auto it = spec.keys.find(key);
+    if (it == spec.keys.end() || v.is_structured()) continue;
+    AnyValue o;
+    ValueOutcome inner = Apply(it->second, FromJson(v), event, &o);
+    if (inner.kept) kept[key] = ToJson(o);
+    for (auto& h : inner.redactions) outcome->redactions.push_back(h);
+  }
+  *out = kept.dump();
+  return true;
+}
+
+ValueOutcome ValuePolicy::Apply(const AttrSpec& spec, const AnyValue& in, std::string_view event, AnyValue* out) const {
+  ValueOutcome r;
+  r.reason = "class";
+  const bool is_str = in.value_case() == AnyValue::kStringValue;
+  const std::string& s = in.string_value();
+  double d = 0;
+  switch (spec.cls) {
+    case AttrClass::kContent:
+      r.reason = "content";
+      return r;
+    case AttrClass::kPseudonym:
+      r.reason = "pseudonym";  // no keyed pseudonymiser yet: never in clear
+      return r;
+    case AttrClass::kEnum:
+      if (!is_str || !InValues(spec, s)) return r;
+      out->set_string_value(s);
+      break;
+    case AttrClass::kBoolean:
+      if (in.value_case() == AnyValue::kBoolValue) out->set_bool_value(in.bool_value());
+      else if (is_str && (s == "true" || s == "false")) out->set_string_value(s);
+      else return r;
+      break;
+    case AttrClass::kCount:
+      if (is_str) {
+        if (!IsDigits(s)) return r;
+        out->set_string_value(s);
+      } else if (in.value_case() == AnyValue::kIntValue && in.int_value() >= 0 && in.int_value() <= 1000000000000) {
+        out->set_int_value(in.int_value());
+      } else if (in.value_case() == AnyValue::kDoubleValue && Numeric(in, &d) && d >= 0 && d <= 1e12 &&
+                 d == std::floor(d)) {
+        out->set_double_value(d);
+      } else {
+        return r;
+      }
+      break;
+    case AttrClass::kNumber:
+    case AttrClass::kDuration:
+    case AttrClass::kTimestamp:
+      if (spec.cls == AttrClass::kTimestamp && is_str && IsIsoTimestamp(s)) {
+        out->set_string_value(s);
+        break;
+      }
+      if (!Numeric(in, &d) || (spec.cls != AttrClass::kNumber && d < 0)) return r;
+      if (is_str) {
+        // Re-written from the parsed number: no other character leaves.
+        if (in.string_value().find_first_not_of("0123456789.-") != std::string::npos) return r;
+        out->set_string_value(s);
+      } else if (in.value_case() == AnyValue::kIntValue) {
+        out->set_int_value(in.int_value());
+      } else {
+        out->set_double_value(d);
+      }
+      break;
+    case AttrClass::kIdentifier:
+      if (!is_str) return r;
+      if (!spec.values.empty() ? !InValues(spec, s) : !IsIdentifier(s, spec.max_length)) return r;
+      if (spec.values.empty()) {
+        // A name that a rule would change is not a name.
+        const auto check = scrubber_.Check(s);
+        if (check != redaction::Scrubber::Precheck::kClean && scrubber_.Scrub(s).changed()) return r;
+        if (check == redaction::Scrubber::Precheck::kFailed) return r;
+      }
+      out->set_string_value(s);
+      break;
+    case AttrClass::kId:
+      if (!is_str || !IsOpaqueId(s)) return r;
+      out->set_string_value(s);
+      break;
+    case AttrClass::kUuid:
+      if (!is_str || !IsLowerUuid(s)) return r;
+      out->set_string_value(s);
+      break;
+    case AttrClass::kFreeText: {
+      if (!is_str) return r;
+      std::string text;
+      if (!FreeText(spec, s, event, &text, &r)) return r;
+      out->set_string_value(std::move(text));
+      break;
+    }
+    case AttrClass::kJson: {
+      if (!is_str) {
+        r.reason = "content";
+        return r;
+      }
+      std::string text;
+      if (!Json(spec, s, event, &text, &r)) return r;
+      out->set_string_value(std::move(text));
+      break;
+    }
+  }
+  r.kept = true;
+  r.reason = "";
+  return r;
+}
+
+}  // namespace telguard::gateway

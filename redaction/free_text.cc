@@ -1,0 +1,660 @@
+#include "redaction/free_text.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_set>
+
+#include <nlohmann/json.hpp>
+#include <re2/re2.h>
+#include <re2/set.h>
+
+#include "redaction/value_rules.h"
+#include "schemas/embedded.h"
+
+namespace telguard::redaction {
+namespace {
+
+using json = nlohmann::json;
+
+// --- byte classes (ASCII only; every byte >= 0x80 is part of a word) ------
+bool IsSpace(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(unsigned char c) { return IsAlpha(c) || IsDigit(c); }
+bool IsHex(unsigned char c) { return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+bool IsWordByte(unsigned char c) { return IsAlnum(c) || c >= 0x80; }
+bool IsPunct(unsigned char c) { return c > 0x20 && c < 0x7f && !IsAlnum(c); }
+
+constexpr std::string_view kLeadPunct = "([{\"'`";
+constexpr std::string_view kTrailPunct = ")]}\"'`,;:.!?";
+constexpr std::size_t kMaxPunctRun = 3;
+constexpr std::size_t kMaxWord = 48;
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return IsDigit(c); });
+}
+
+// Lower-case shape of a word for lookups; false when too long to be one.
+bool LowerInto(std::string_view s, std::array<char, kMaxWord>& buf, std::string_view* out) {
+  if (s.size() > buf.size()) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : static_cast<char>(c);
+  }
+  *out = std::string_view(buf.data(), s.size());
+  return true;
+}
+
+// Case shapes that may leave: lower, Capitalised, UPPER (letters only).
+bool CaseShapeAllowed(std::string_view w) {
+  bool any_lower = false, any_upper_after_first = false, first_seen = false;
+  for (unsigned char c : w) {
+    if (!IsAlpha(c)) continue;
+    const bool upper = c >= 'A' && c <= 'Z';
+    if (first_seen) {
+      any_lower |= !upper;
+      any_upper_after_first |= upper;
+    } else {
+      first_seen = true;
+    }
+  }
+  return !(any_lower && any_upper_after_first);
+}
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+struct NumberRule {
+  std::vector<std::string> after;
+  long min = 0, max = 0;
+};
+
+// Placeholders the templater writes.
+constexpr std::string_view kPlaceholders[] = {"<path>", "<url>",    "<email>",  "<ip>",     "<hex>",
+                                              "<number>", "<word>", "<quoted>", "<symbols>"};
+
+// A scrubber finding stays as its marker "[REDACTED:<rule-id>]" (ids of the
+// rule catalogue only): the wire check knows markers are not values, and the
+// reader sees what kind of thing was there.
+constexpr std::string_view kMarker = "[REDACTED:";
+constexpr std::size_t kMaxMarker = 64;
+
+// The placeholder or marker that starts at s[0], or empty.
+std::string_view PlaceholderAt(std::string_view s) {
+  if (s.empty()) return {};
+  if (s[0] == '<') {
+    for (std::string_view p : kPlaceholders) {
+      if (s.substr(0, p.size()) == p) return p;
+    }
+  } else if (s[0] == '[' && s.substr(0, kMarker.size()) == kMarker) {
+    const std::size_t end = s.substr(0, kMaxMarker).find(']');
+    if (end != std::string_view::npos && IsCataloguedRule(s.substr(kMarker.size(), end - kMarker.size()))) {
+      return s.substr(0, end + 1);
+    }
+  }
+  return {};
+}
+
+// A chunk (no spaces) as outer punctuation and core; a marker is never cut.
+struct Chunk {
+  std::string_view lead, core, trail;
+};
+Chunk SplitChunk(std::string_view chunk) {
+  std::size_t lead = 0;
+  while (lead < chunk.size() && kLeadPunct.find(chunk[lead]) != std::string_view::npos &&
+         PlaceholderAt(chunk.substr(lead)).empty()) {
+    ++lead;
+  }
+  std::size_t end = chunk.size();
+  while (end > lead && kTrailPunct.find(chunk[end - 1]) != std::string_view::npos) {
+    if (chunk[end - 1] == ']') {
+      const std::size_t open = chunk.rfind(kMarker, end - 1);
+      if (open != std::string_view::npos && open >= lead &&
+          PlaceholderAt(chunk.substr(open)).size() == end - open) {
+        break;
+      }
+    }
+    --end;
+  }
+  return {chunk.substr(0, lead), chunk.substr(lead, end - lead), chunk.substr(end)};
+}
+
+bool IsPlaceholder(std::string_view s) { return !s.empty() && PlaceholderAt(s).size() == s.size(); }
+
+// Quote pairs (UTF-8): an opener at the start or after a space or one of
+// "([{=:," begins a span that ends at its next closer.
+struct QuotePair {
+  std::string_view open, close;
+};
+constexpr QuotePair kQuotes[] = {
+    {"'", "'"}, {"\"", "\""}, {"`", "`"}, {"\u201c", "\u201d"}, {"\u2018", "\u2019"}};
+
+bool OpensQuote(std::string_view text, std::size_t i) {
+  if (i == 0) return true;
+  const unsigned char p = static_cast<unsigned char>(text[i - 1]);
+  return IsSpace(p) || std::string_view("([{=:,").find(static_cast<char>(p)) != std::string_view::npos;
+}
+
+}  // namespace
+
+struct FreeTextPolicy::Impl {
+  const Scrubber* scrubber = nullptr;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> words;
+  std::vector<NumberRule> numbers;
+  std::vector<std::string> placeholders;
+  std::vector<ErrorClass> classes;
+  std::unique_ptr<RE2::Set> class_set;
+  std::vector<int> set_to_class;
+  std::vector<std::unique_ptr<RE2>> class_re;  // per class (null: no pattern)
+  int fallback = -1;
+
+  bool Word(std::string_view w) const {
+    std::array<char, kMaxWord> buf;
+    std::string_view lower;
+    return LowerInto(w, buf, &lower) && words.find(lower) != words.end();
+  }
+
+  // A number may stay after `prev` (the last vocabulary word, lower case).
+  bool NumberKept(std::string_view digits, std::string_view prev) const {
+    if (prev.empty() || digits.size() > 6) return false;
+    long v = 0;
+    std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    for (const auto& r : numbers) {
+      if (v < r.min || v > r.max) continue;
+      if (std::find(r.after.begin(), r.after.end(), prev) != r.after.end()) return true;
+    }
+    return false;
+  }
+
+  void PutWord(std::string& out, std::string_view w) const {
+    if (CaseShapeAllowed(w)) {
+      out.append(w);
+    } else {
+      for (unsigned char c : w) out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : static_cast<char>(c));
+    }
+  }
+};
+
+namespace {
+
+// Writes template output; punctuation runs longer than kMaxPunctRun become
+// <symbols>, whitespace runs one space.
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  void Punct(char c) {
+    if (run_ == 0) run_start_ = out_.size();
+    out_.push_back(c);
+    ++run_;
+  }
+  void Flush() {
+    if (run_ > kMaxPunctRun) {
+      out_.resize(run_start_);
+      out_ += "<symbols>";
+    }
+    run_ = 0;
+  }
+  std::string& Text() {
+    Flush();
+    return out_;
+  }
+  void Space() {
+    Flush();
+    if (!out_.empty() && out_.back() != ' ') out_.push_back(' ');
+  }
+  void Finish() {
+    Flush();
+    while (!out_.empty() && out_.back() == ' ') out_.pop_back();
+  }
+
+ private:
+  std::string& out_;
+  std::size_t run_ = 0, run_start_ = 0;
+};
+
+// Quoted spans become <quoted>. Returns false when there was nothing to do
+// (the common case: no copy).
+bool RewriteQuotes(std::string_view text, std::string* out) {
+  bool any = false;
+  for (std::size_t i = 0; i < text.size() && !any; ++i) {
+    const char c = text[i];
+    any = c == '\'' || c == '"' || c == '`' || static_cast<unsigned char>(c) == 0xe2;
+  }
+  if (!any) return false;
+  out->reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (const auto m = PlaceholderAt(text.substr(i)); !m.empty()) {
+      out->append(m);
+      i += m.size();
+      continue;
+    }
+    bool quoted = false;
+    if (OpensQuote(text, i)) {
+      for (const auto& q : kQuotes) {
+        if (text.compare(i, q.open.size(), q.open) != 0) continue;
+        const std::size_t from = i + q.open.size();
+        // Any later closer (not only on the same line: the template joins
+        // lines, and a second pass must find what the first found).
+        const std::size_t close = text.find(q.close, from);
+        if (close != std::string_view::npos && close > from) {
+          *out += "<quoted>";
+          i = close + q.close.size();
+          quoted = true;
+        }
+        break;
+      }
+    }
+    if (!quoted) out->push_back(text[i++]);
+  }
+  return true;
+}
+
+bool LooksLikeUrl(std::string_view s) {
+  if (s.find("://") != std::string_view::npos) return true;
+  return s.size() > 4 && (s[0] | 0x20) == 'w' && (s[1] | 0x20) == 'w' && (s[2] | 0x20) == 'w' && s[3] == '.';
+}
+
+bool LooksLikeEmail(std::string_view s) {
+  const std::size_t at = s.find('@');
+  if (at == 0 || at == std::string_view::npos) return false;
+  const std::size_t dot = s.find('.', at);
+  return dot != std::string_view::npos && dot > at + 1 && dot + 1 < s.size();
+}
+
+bool LooksLikeIp(std::string_view s) {
+  // IPv4 with an optional port.
+  int groups = 0, digits = 0;
+  std::size_t i = 0;
+  for (; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (IsDigit(c)) {
+      if (++digits > 3) break;
+    } else if (c == '.' && digits > 0) {
+      ++groups;
+      digits = 0;
+    } else {
+      break;
+    }
+  }
+  if (groups == 3 && digits > 0 && (i == s.size() || (s[i] == ':' && AllDigits(s.substr(i + 1))))) return true;
+  // IPv6: hex groups and at least two colons (optionally bracketed, with port).
+  std::size_t colons = 0, hex = 0, letters = 0;
+  for (unsigned char c : s) {
+    if (c == ':') {
+      ++colons;
+    } else if (IsHex(c)) {
+      ++hex;
+      letters += IsAlpha(c);
+    } else if (c != '.' && c != '[' && c != ']' && c != '%') {
+      return false;
+    }
+  }
+  // Clock times (12:30:45) have no hex letter, no "::" and few groups.
+  return colons >= 2 && hex > 0 && (letters > 0 || colons >= 5 || s.find("::") != std::string_view::npos);
+}
+
+bool LooksLikePathStart(std::string_view s) {
+  if (s[0] == '/' || s[0] == '~' || s[0] == '\\') return true;
+  if (s.substr(0, 2) == "./" || s.substr(0, 3) == "../" || s.substr(0, 2) == ".\\") return true;
+  return s.size() >= 3 && IsAlpha(static_cast<unsigned char>(s[0])) && s[1] == ':' && (s[2] == '\\' || s[2] == '/');
+}
+
+bool LooksLikeHex(std::string_view s) {
+  if (s.size() > 2 && s[0] == '0' && (s[1] | 0x20) == 'x') {
+    return std::all_of(s.begin() + 2, s.end(), [](unsigned char c) { return IsHex(c); });
+  }
+  std::size_t hex = 0, digits = 0, letters = 0;
+  for (unsigned char c : s) {
+    if (c == '-') continue;
+    if (!IsHex(c)) return false;
+    ++hex;
+    IsDigit(c) ? ++digits : ++letters;
+  }
+  return hex >= 8 && digits > 0 && letters > 0;
+}
+
+}  // namespace
+
+FreeTextPolicy::FreeTextPolicy(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FreeTextPolicy::~FreeTextPolicy() = default;
+
+std::string_view FreeTextModeName(FreeTextMode mode) {
+  switch (mode) {
+    case FreeTextMode::kClass: return "class";
+    case FreeTextMode::kTemplate: return "template";
+    case FreeTextMode::kScrub: return "scrub";
+  }
+  return "";
+}
+
+std::optional<FreeTextMode> ParseFreeTextMode(std::string_view name) {
+  for (FreeTextMode m : {FreeTextMode::kClass, FreeTextMode::kTemplate, FreeTextMode::kScrub}) {
+    if (FreeTextModeName(m) == name) return m;
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<FreeTextPolicy> FreeTextPolicy::Create(std::string_view error_classes_json,
+                                                       std::string_view vocabulary_json,
+                                                       const Scrubber* scrubber, std::string* error) {
+  auto impl = std::make_unique<Impl>();
+  impl->scrubber = scrubber ? scrubber : &Scrubber::Default();
+  std::string where = "vocabulary";
+  try {
+    const json voc = json::parse(vocabulary_json);
+    for (const char* list : {"words", "phrases"}) {
+      for (const auto& w : voc.at(list)) {
+        const std::string s = w.get<std::string>();
+        if (s.empty() || s.size() > kMaxWord || !std::all_of(s.begin(), s.end(), [](unsigned char c) {
+              return (IsAlnum(c) && !(c >= 'A' && c <= 'Z')) || c == '_' || c == '-' || c == '/' || c == '.';
+            })) {
+          throw std::runtime_error(std::string(list) + ": '" + s + "' is not a lower-case ASCII word");
+        }
+        impl->words.insert(s);
+      }
+    }
+    for (const auto& n : voc.at("numbers")) {
+      NumberRule r;
+      for (const auto& a : n.at("after")) r.after.push_back(a.get<std::string>());
+      r.min = n.at("min").get<long>();
+      r.max = n.at("max").get<long>();
+      impl->numbers.push_back(std::move(r));
+    }
+    for (const auto& [k, v] : voc.at("placeholders").items()) {
+      if (!IsPlaceholder(k)) throw std::runtime_error("placeholders: '" + k + "' is not one the templater writes");
+      impl->placeholders.push_back(k);
+    }
+    if (impl->placeholders.size() != std::size(kPlaceholders)) {
+      throw std::runtime_error("placeholders: every placeholder the templater writes must be listed");
+    }
+    where = "error classes";
+    const json cls = json::parse(error_classes_json);
+    RE2::Options opt;
+    opt.set_case_sensitive(false);
+    opt.set_log_errors(false);
+    impl->class_set = std::make_unique<RE2::Set>(opt, RE2::UNANCHORED);
+    for (const auto& c : cls.at("classes")) {
+      ErrorClass ec;
+      ec.id = c.at("id").get<std::string>();
+      ec.doc = c.at("doc").get<std::string>();
+      ec.pattern = c.at("pattern").get<std::string>();
+      if (c.contains("status")) {
+        ec.status_min = c["status"].at(0).get<int>();
+        ec.status_max = c["status"].at(1).get<int>();
+      }
+      const int index = static_cast<int>(impl->classes.size());
+      if (ec.pattern.empty()) {
+        if (impl->fallback >= 0) throw std::runtime_error("two classes without a pattern");
+        impl->fallback = index;
+        impl->class_re.push_back(nullptr);
+      } else {
+        std::string err;
+        if (impl->class_set->Add(ec.pattern, &err) < 0) throw std::runtime_error(ec.id + ": " + err);
+        impl->set_to_class.push_back(index);
+        impl->class_re.push_back(std::make_unique<RE2>(ec.pattern, opt));
+      }
+      impl->classes.push_back(std::move(ec));
+    }
+    if (impl->fallback < 0) throw std::runtime_error("no fallback class (one without a pattern)");
+    if (!impl->class_set->Compile()) throw std::runtime_error("the class patterns do not compile together");
+  } catch (const std::exception& e) {
+    if (error) *error = "free-text " + where + ": " + e.what();
+    return nullptr;
+  }
+  return std::unique_ptr<FreeTextPolicy>(new FreeTextPolicy(std::move(impl)));
+}
+
+const FreeTextPolicy& FreeTextPolicy::Default() {
+  static const FreeTextPolicy* p = [] {
+    std::string err;
+    auto made = Create(FindEmbedded("schemas/error_classes.json"), FindEmbedded("schemas/vocabulary.json"),
+                       nullptr, &err);
+    if (!made) {
+      // The tables are compiled in and tested; this is a broken build.
+      std::fprintf(stderr, "telguard: embedded %s\n", err.c_str());
+      std::abort();
+    }
+    return made.release();
+  }();
+  return *p;
+}
+
+ScrubResult FreeTextPolicy::Apply(FreeTextMode mode, std::string_view text) const noexcept {
+  ScrubResult r = impl_->scrubber->Scrub(text);
+  if (!r.ok || mode == FreeTextMode::kScrub) return r;
+  try {
+    r.text = mode == FreeTextMode::kClass ? Classify(r.text) : Template(r.text);
+  } catch (...) {
+    return ScrubResult{false, {}, {}};
+  }
+  return r;
+}
+
+std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
+  std::string rewritten;
+  const std::string_view text =
+      RewriteQuotes(scrubbed, &rewritten) ? std::string_view(rewritten) : scrubbed;
+  std::string out;
+  out.reserve(text.size());
+  Writer w(out);
+  std::array<char, kMaxWord> prev_buf;
+  std::string_view prev;  // the last vocabulary word, lower case ("" after a placeholder)
+  auto set_prev = [&](std::string_view word) {
+    std::array<char, kMaxWord> tmp;
+    std::string_view lower;
+    if (LowerInto(word, tmp, &lower)) {
+      std::copy(lower.begin(), lower.end(), prev_buf.begin());
+      prev = std::string_view(prev_buf.data(), lower.size());
+    } else {
+      prev = {};
+    }
+  };
+  auto placeholder = [&](std::string_view p) {
+    w.Text() += p;
+    prev = {};
+  };
+  auto number = [&](std::string_view digits) {
+    if (impl_->NumberKept(digits, prev)) {
+      w.Text() += digits;
+    } else {
+      placeholder("<number>");
+    }
+  };
+  // Runs of word bytes, placeholders and punctuation inside one chunk.
+  auto generic = [&](std::string_view core) {
+    std::size_t i = 0;
+    while (i < core.size()) {
+      const unsigned char c = static_cast<unsigned char>(core[i]);
+      if (c == '<' || c == '[') {
+        if (const auto p = PlaceholderAt(core.substr(i)); !p.empty()) {
+          placeholder(p);
+          i += p.size();
+          continue;
+        }
+      }
+      if (!IsWordByte(c)) {
+        w.Punct(static_cast<char>(c));
+        ++i;
+        continue;
+      }
+      std::size_t j = i;
+      while (j < core.size() && IsWordByte(static_cast<unsigned char>(core[j]))) ++j;
+      const std::string_view run = core.substr(i, j - i);
+      if (impl_->Word(run)) {
+        impl_->PutWord(w.Text(), run);
+        set_prev(run);
+      } else if (AllDigits(run)) {
+        number(run);
+      } else if (LooksLikeHex(run)) {
+        placeholder("<hex>");
+      } else {
+        placeholder("<word>");
+      }
+      i = j;
+    }
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (IsSpace(static_cast<unsigned char>(text[i]))) {
+      w.Space();
+      ++i;
+      continue;
+    }
+    std::size_t end = i;
+    while (end < text.size() && !IsSpace(static_cast<unsigned char>(text[end]))) ++end;
+    const Chunk chunk = SplitChunk(text.substr(i, end - i));
+    i = end;
+    const std::string_view core = chunk.core;
+    for (char c : chunk.lead) w.Punct(c);
+    if (core.empty()) {
+    } else if (IsPlaceholder(core)) {
+      placeholder(core);
+    } else if (impl_->Word(core)) {
+      impl_->PutWord(w.Text(), core);
+      set_prev(core);
+    } else if (AllDigits(core)) {
+      number(core);
+    } else if (LooksLikeUrl(core)) {
+      placeholder("<url>");
+    } else if (LooksLikeEmail(core)) {
+      placeholder("<email>");
+    } else if (LooksLikeIp(core)) {
+      placeholder("<ip>");
+    } else if (LooksLikePathStart(core)) {
+      placeholder("<path>");
+    } else if (LooksLikeHex(core)) {
+      placeholder("<hex>");
+    } else if (core.find_first_of("/\\") != std::string_view::npos) {
+      // A relative path, unless every piece is a vocabulary word ("read/write").
+      bool words = true;
+      std::size_t s = 0;
+      while (words && s <= core.size()) {
+        std::size_t e = core.find_first_of("/\\", s);
+        if (e == std::string_view::npos) e = core.size();
+        words = e > s && impl_->Word(core.substr(s, e - s));
+        s = e + 1;
+      }
+      words ? generic(core) : placeholder("<path>");
+    } else {
+      generic(core);
+    }
+    for (char c : chunk.trail) w.Punct(c);
+  }
+  w.Finish();
+  return out;
+}
+
+std::string FreeTextPolicy::Classify(std::string_view text) const {
+  std::vector<int> hits;
+  int best = impl_->fallback;
+  if (impl_->class_set->Match(re2::StringPiece(text.data(), text.size()), &hits) && !hits.empty()) {
+    best = impl_->set_to_class[static_cast<std::size_t>(*std::min_element(hits.begin(), hits.end()))];
+  }
+  const ErrorClass& c = impl_->classes[static_cast<std::size_t>(best)];
+  if (c.status_max > 0) {
+    std::string status;
+    if (RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *impl_->class_re[static_cast<std::size_t>(best)],
+                          &status) &&
+        AllDigits(status) && status.size() <= 3) {
+      const int v = std::atoi(status.c_str());
+      if (v >= c.status_min && v <= c.status_max) return c.id + ":" + status;
+    }
+  }
+  return c.id;
+}
+
+bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
+  std::array<char, kMaxWord> prev_buf;
+  std::string_view prev;
+  auto remember = [&](std::string_view word) {
+    std::string_view lower;
+    if (!LowerInto(word, prev_buf, &lower)) return false;
+    prev = lower;
+    return true;
+  };
+  std::size_t punct_run = 0;
+  std::size_t i = 0;
+  while (i < out.size()) {
+    const unsigned char c = static_cast<unsigned char>(out[i]);
+    if (c == ' ') {
+      punct_run = 0;
+      ++i;
+      continue;
+    }
+    if (c < 0x20 || c >= 0x7f) return false;
+    std::size_t end = out.find(' ', i);
+    if (end == std::string_view::npos) end = out.size();
+    const std::string_view chunk = out.substr(i, end - i);
+    i = end;
+    // A whole chunk (outer punctuation aside) may be one vocabulary entry
+    // with inner punctuation ("http/1.1").
+    const Chunk parts = SplitChunk(chunk);
+    const std::size_t lead = parts.lead.size();
+    const std::string_view core = parts.core;
+    const bool whole = !core.empty() && core.find_first_not_of(
+                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
+                                            std::string_view::npos &&
+                       impl_->Word(core) && CaseShapeAllowed(core);
+    std::size_t k = 0;
+    while (k < chunk.size()) {
+      const unsigned char b = static_cast<unsigned char>(chunk[k]);
+      if (whole && k == lead) {
+        if (!remember(core)) return false;
+        punct_run = 0;
+        k += core.size();
+        continue;
+      }
+      if (b == '<' || b == '[') {
+        if (const auto p = PlaceholderAt(chunk.substr(k)); !p.empty()) {
+          prev = {};
+          punct_run = 0;
+          k += p.size();
+          continue;
+        }
+      }
+      if (IsPunct(b)) {
+        if (++punct_run > kMaxPunctRun) return false;
+        ++k;
+        continue;
+      }
+      if (!IsAlnum(b)) return false;
+      std::size_t j = k;
+      while (j < chunk.size() && IsAlnum(static_cast<unsigned char>(chunk[j]))) ++j;
+      const std::string_view run = chunk.substr(k, j - k);
+      if (AllDigits(run)) {
+        if (!impl_->NumberKept(run, prev)) return false;
+      } else {
+        if (!impl_->Word(run) || !CaseShapeAllowed(run) || !remember(run)) return false;
+      }
+      punct_run = 0;
+      k = j;
+    }
+  }
+  return true;
+}
+
+bool FreeTextPolicy::IsClass(std::string_view out) const noexcept {
+  for (const auto& c : impl_->classes) {
+    if (out == c.id) return true;
+    if (c.status_max > 0 && out.size() == c.id.size() + 4 && out.substr(0, c.id.size()) == c.id &&
+        out[c.id.size()] == ':' && AllDigits(out.substr(c.id.size() + 1))) {
+      const int v = std::atoi(std::string(out.substr(c.id.size() + 1)).c_str());
+      if (v >= c.status_min && v <= c.status_max) return true;
+    }
+  }
+  return false;
+}
+
+bool FreeTextPolicy::IsVocabularyWord(std::string_view word) const noexcept { return impl_->Word(word); }
+const std::vector<ErrorClass>& FreeTextPolicy::classes() const { return impl_->classes; }
+const std::vector<std::string>& FreeTextPolicy::placeholders() const { return impl_->placeholders; }
+std::size_t FreeTextPolicy::vocabulary_size() const { return impl_->words.size(); }
+const Scrubber& FreeTextPolicy::scrubber() const { return *impl_->scrubber; }
+
+}  // namespace telguard::redaction
