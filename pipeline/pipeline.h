@@ -38,6 +38,7 @@
 #include "pipeline/allowlist.h"
 #include "pipeline/audit.h"
 #include "pipeline/limits.h"
+#include "pipeline/schema_set.h"
 #include "redaction/free_text.h"
 #include "redaction/scrubber.h"
 
@@ -57,6 +58,8 @@ struct PipelineOptions {
   std::optional<redaction::FreeTextMode> free_text;
   // The class and vocabulary tables; null means FreeTextPolicy::Default().
   const redaction::FreeTextPolicy* free_text_policy = nullptr;
+  // Which validator answers (tests and the benchmark's baseline use valijson).
+  SchemaEngine schema_engine = SchemaEngine::kCompiled;
 };
 
 struct EventOutcome {

@@ -25,6 +25,7 @@ packages=(
   libprotobuf-dev protobuf-compiler wrk
   clang libclang-rt-14-dev llvm openssl python3
   libcli11-dev
+  jq
 )
 
 install_deps() {
@@ -56,7 +57,19 @@ build() {  # build <dir> [cmake -D args...] [--target t...]
   cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
+# The OpenTelemetry JS SDK's exporters drive the gateway's end-to-end tests
+# (pinned in tests/otel-js/package-lock.json).
+install_js_deps() {
+  if ! command -v npm >/dev/null 2>&1; then
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  (cd tests/otel-js && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 install_deps
+[ "$mode" = test ] && install_js_deps
 [ "$mode" = deps ] && exit 0
 
 if [ "$mode" = demo ]; then
@@ -81,8 +94,10 @@ stage "ASan+UBSan build and the test suite under it"
 test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
               scrubber_test validators_test prefilter_test cli_test sender_test delivery_test client_test config_test state_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
+              fast_path_equivalence_replay compiled_schema_test compact_json_test
+              fast_json_parser_test
               pipeline_leak_disabled_rule_replay
-              gateway_codec_test)
+              gateway_codec_test gateway_test otlp_decoder_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target "${test_targets[@]}"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -100,7 +115,7 @@ TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/t
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
-  screen_equivalence_fuzzer
+  screen_equivalence_fuzzer fast_path_equivalence_fuzzer otlp_decoder_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
 
 stage "all passed"

@@ -387,6 +387,29 @@ TEST(Cli, HonoursLocalFileDebugLogAndEverySpellingOfDebug) {
   }
 }
 
+// `status` names the source of every decision, in text and JSON, and writes
+// nothing.
+TEST(Cli, StatusNamesTheSourceOfEachSettingAndWritesNothing) {
+  Sandbox box;
+  auto env = box.Env({"TELGUARD_ENDPOINT=https://env.example/v1", "TELGUARD_SPOOL=" + box.spool(),
+                      "TELGUARD_DEBUG=on", "XDG_STATE_HOME=relative/dir"});
+  auto r = RunProcess({kBin, "status", "--app", "agentcli", "--json"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["telemetry"], "on");
+  EXPECT_EQ(j["decided_by"], "default");
+  EXPECT_EQ(j["destination"]["endpoint"]["source"], "TELGUARD_ENDPOINT");
+  EXPECT_EQ(j["destination"]["spool"]["source"], "TELGUARD_SPOOL");
+  EXPECT_EQ(j["destination"]["debug"], "TELGUARD_DEBUG=on");
+  ASSERT_EQ(j["warnings"].size(), 1u);
+  EXPECT_NE(j["warnings"][0].get<std::string>().find("XDG_STATE_HOME is not an absolute path"), std::string::npos);
+  r = RunProcess({kBin, "status", "--app", "agentcli", "--endpoint", "https://opt.example/v1"}, "",
+                 box.Env({"TELEMETRY_ENABLED=yes"}));
+  EXPECT_NE(r.out.find("telemetry: on\ndecided by: TELEMETRY_ENABLED=yes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("endpoint: https://opt.example/v1 (from --endpoint)"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(box.home() + "/.config"));  // status writes nothing
+}
+
 // Spawns `argv` with stdin from `stdin_fd` and stderr (and stdout) to
 // `err_path`. Returns the pid.
 pid_t Spawn(const std::vector<std::string>& argv, int stdin_fd, const std::string& err_path,
