@@ -12,7 +12,7 @@
 set -euo pipefail
 
 mode=${1:-}
-case "$mode" in demo|test|deps) ;; *) echo "usage: bash scripts/setup.sh demo|test" >&2; exit 2 ;; esac
+case "$mode" in demo|test|deps|bench) ;; *) echo "usage: bash scripts/setup.sh demo|test|bench" >&2; exit 2 ;; esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -71,6 +71,16 @@ install_js_deps() {
 install_deps
 [ "$mode" = test ] && install_js_deps
 [ "$mode" = deps ] && exit 0
+
+# bench: the scrub benchmarks, with secretlint (npm, pinned by
+# bench/secretlint/package-lock.json) as the whole-process baseline.
+if [ "$mode" = bench ]; then
+  build build -DTELGUARD_BUILD_BENCH=ON --target telguard scrub_bench
+  (cd bench/secretlint && npm ci --no-audit --no-fund)
+  ./build/bench/scrub_bench
+  bash bench/scrub_vs_secretlint.sh ./build/telguard "${SCRUB_MB:-40}" 3
+  exit 0
+fi
 
 if [ "$mode" = demo ]; then
   build build
