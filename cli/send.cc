@@ -203,7 +203,9 @@ void PrintSendSummary(const RunStats& stats, const SendCounts& n, const OpenedDe
       s.Set("overflow_dropped", static_cast<std::uint64_t>(out.spool->overflow_dropped()));
     }
     if (StopSignal() != 0) s.Set("stopped_by", std::string_view(StopSignalName()));
+    if (!n.config_error.empty()) s.Set("configuration_error", n.config_error);
     s.Print(stdout);
+    PrintSpoolFaults("send", out);  // faults stay prose on stderr
     return;
   }
   std::fprintf(stderr, "telguard send: %zu events: %zu delivered, %zu spooled, %zu dropped, %zu rejected",
