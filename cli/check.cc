@@ -15,11 +15,12 @@ struct CheckOptions {
   std::string input = "-";
   std::string audit;  // empty: no audit records, a summary on stderr
   bool example = false;
+  std::string free_text;  // class | template | scrub; empty: each field's own
 };
 
 int RunCheck(const CheckOptions& o) {
   std::string err;
-  auto pipeline = Pipeline::Create({}, &err);
+  auto pipeline = Pipeline::Create(FreeTextOptions(o.free_text), &err);
   if (!pipeline) {
     std::fprintf(stderr, "telguard check: %s\n", err.c_str());
     return kExitInput;
@@ -61,6 +62,11 @@ void AddCheck(Cli& cli) {
   CLI::Option* input = AddInputOption(c, &o->input);
   c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
       ->type_name("PATH|-");
+  c->add_option("--free-text", o->free_text,
+                "free text (error messages) leaves as: class (an error class), template (default: vocabulary and "
+                "placeholders) or scrub (deny-list only)")
+      ->check(CLI::IsMember({"class", "template", "scrub"}))
+      ->type_name("MODE");
   c->add_flag("--example", o->example, "run the bundled example session instead of an input")->excludes(input);
 }
 

@@ -59,6 +59,7 @@ std::vector<CLI::Option*> AddHttpOptions(CLI::App* c, HttpArgs* h) {
 struct SendOptions {
   std::string input = "-", audit, local;
   bool debug = false;
+  std::string free_text;  // class | template | scrub; empty: each field's own
   HttpArgs http;
 };
 
@@ -193,7 +194,7 @@ int RunSend(const SendOptions& so) {
   Destination destination;
   if (int rc = Prepare(so, "send", &config, &destination); rc >= 0) return rc;
   std::string err;
-  auto pipeline = Pipeline::Create({}, &err);
+  auto pipeline = Pipeline::Create(FreeTextOptions(so.free_text), &err);
   auto out = pipeline ? OpenDestination(destination, &err) : nullptr;
   if (!out) {
     std::fprintf(stderr, "telguard send: %s%s\n", err.c_str(), pipeline ? InsecureHint(destination) : "");
@@ -260,6 +261,11 @@ void AddSend(Cli& cli) {
   AddInputOption(c, &o->input);
   c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
       ->type_name("PATH|-");
+  c->add_option("--free-text", o->free_text,
+                "free text (error messages) leaves as: class (an error class), template (default: vocabulary and "
+                "placeholders) or scrub (deny-list only)")
+      ->check(CLI::IsMember({"class", "template", "scrub"}))
+      ->type_name("MODE");
   c->add_flag("--debug", o->debug,
               "print each request body on stderr or $TELGUARD_DEBUG_LOG (also TELGUARD_DEBUG=1/true/yes/on)");
   CLI::Option* local = c->add_option("--local", o->local, "append the request bodies to PATH instead of sending")

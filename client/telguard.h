@@ -48,6 +48,7 @@ typedef struct telguard_options {
   const char* prices_file;    /* per-model price list; NULL: embedded */
   int debug;                  /* nonzero: write each event, as sent, to stderr */
   int deadline_ms;            /* 0: 1000 */
+  const char* free_text;      /* "class", "template" or "scrub"; NULL: each field's own (template) */
 } telguard_options;
 
 /* Creates a client. On TELGUARD_DISABLED *out is NULL and nothing was

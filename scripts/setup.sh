@@ -82,7 +82,9 @@ test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_
               scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
               pipeline_leak_disabled_rule_replay
-              gateway_codec_test)
+              gateway_codec_test
+              free_text_test names_test privacy_test format_free_leak_replay template_property_replay
+              format_free_leak_skip_template_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target "${test_targets[@]}"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -99,6 +101,7 @@ stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at 
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
   screen_equivalence_fuzzer
+  format_free_leak_fuzzer template_property_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
 
 stage "all passed"
