@@ -48,7 +48,6 @@ void AddViews(const std::string& s, std::vector<std::string>& views) {
 }
 
 constexpr int kFormatFreeIndex = -2;
-void Encode(Canary& c, Encoding enc, int rule_index, std::mt19937_64& rng);
 
 // Ordinary prose, none of it a technical word (the fuzzer checks that
 // against the vocabulary at start).
@@ -59,6 +58,9 @@ const char* kProse[] = {"kestrel", "quarterly", "merger", "diary", "birthday", "
                         "orchard", "saffron", "tulip", "velvet", "walnut", "yonder", "zephyr", "amber"};
 
 }  // namespace
+
+// Encodes c.plain into c.planted (MakeCanary's encodings).
+void Encode(Canary& c, Encoding enc, int rule_index, std::mt19937_64& rng);
 
 const std::vector<std::string>& ProseWords() {
   static const std::vector<std::string> words(std::begin(kProse), std::end(kProse));

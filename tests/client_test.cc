@@ -216,7 +216,11 @@ TEST(Identity, RandomUuidV4PrivateFileResetReplacesIt) {
   ::stat((dir + "/id").c_str(), &st);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   c->RecordSessionStart("s1", "root");
-  EXPECT_NE(testing::ReadFile(local).find(id->substr(0, 36)), std::string::npos);
+  // The install id leaves only as a keyed pseudonym UUID, never as itself.
+  const std::string sent = testing::ReadFile(local);
+  EXPECT_EQ(sent.find(id->substr(0, 36)), std::string::npos);
+  EXPECT_TRUE(std::regex_search(sent, std::regex("\"user_uuid\":\"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\"")))
+      << sent;
   auto r = testing::RunProcess({TELGUARD_BIN, "consent", "reset-id", "--app", "testagent"}, "", home.Env());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto id2 = ReadSmallFile(dir + "/id");
@@ -354,6 +358,7 @@ TEST_F(Recording, NestedAndConcurrentSessionsAreSeparate) {
   EXPECT_DOUBLE_EQ(c["cost"].get<double>(), 0.01);
   EXPECT_EQ(p["agent_name"], "root");
 
+  const std::size_t before = Events().size();
   std::vector<std::thread> ts;
   for (int t = 0; t < 8; ++t) {
     ts.emplace_back([&, t] {
@@ -368,8 +373,9 @@ TEST_F(Recording, NestedAndConcurrentSessionsAreSeparate) {
   // Session t made t+1 tool calls: its pseudonym is the one with t+1 tool
   // events.
   std::map<std::string, int> tool_events;
-  for (const auto& e : Events()) {
-    if (e["event"] == "tool") ++tool_events[e["properties"]["session_id"].get<std::string>()];
+  const auto events = Events();
+  for (std::size_t i = before; i < events.size(); ++i) {
+    if (events[i]["event"] == "tool") ++tool_events[events[i]["properties"]["session_id"].get<std::string>()];
   }
   ASSERT_EQ(tool_events.size(), 8u);
   for (int t = 0; t < 8; ++t) {
