@@ -138,7 +138,7 @@ int Prepare(const SendOptions& so, const char* cmd, Config* config, Destination*
   if (!why.empty()) {
     if (std::string(cmd) == "send") DrainInput(so.input);
     std::fprintf(stderr, "telguard %s: nothing sent: %s\n", cmd, why.c_str());
-    return kExitOk;
+    return StopSignal() != 0 ? 128 + StopSignal() : kExitOk;
   }
   if (!d->spool_note.empty()) ReportOnce("telguard " + std::string(cmd) + ": " + d->spool_note, stderr);
   return -1;

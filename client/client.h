@@ -38,11 +38,15 @@
 namespace telguard {
 
 struct ClientOptions {
-  std::string app_name = "agent";      // the envelope's "source" and User-Agent
+  // The envelope's "source" and User-Agent, and the directory of this app's
+  // consent, install id, pseudonym key and notice marker: 1..64 characters
+  // of [A-Za-z0-9._@+-], starting with a letter or digit.
+  std::string app_name = "agent";
   std::string app_version = "0.0.0";   // the "version" property
-  // Where events go. Endpoint: this, else $TELGUARD_ENDPOINT. Local-only
-  // mode: `local_file` (or $TELGUARD_LOCAL_FILE), a JSONL file; nothing is
-  // sent over the network.
+  // Where events go (client/destination.h, shared with the CLI). Endpoint:
+  // this, else $TELGUARD_ENDPOINT. Local-only mode: `local_file` (or
+  // $TELGUARD_LOCAL_FILE), a JSONL file; it wins over any endpoint and
+  // nothing is sent over the network.
   std::string endpoint;
   std::string local_file;
   std::string api_key_env;             // name of the variable holding the API key
@@ -51,14 +55,14 @@ struct ClientOptions {
   // Undelivered events: this directory, else $TELGUARD_SPOOL, else
   // $XDG_STATE_HOME/telguard/spool (~/.local/state/telguard/spool).
   std::string spool_dir;
-  // Consent, notice and id live here: else $XDG_CONFIG_HOME/telguard
-  // (~/.config/telguard).
+  // The config root (this app's files are in <root>/<app_name>/): else
+  // $XDG_CONFIG_HOME/telguard (~/.config/telguard). Its parent must exist.
   std::string config_dir;
   // Per-model prices (public per-model price-list JSON); empty: embedded.
   std::string prices_file;
   // Debug: every event, after the pipeline, exactly as sent, goes to the
-  // debug log (stderr, or debug_log_file). Also $TELGUARD_DEBUG=1. It never
-  // changes where events go.
+  // debug log (debug_log_file, else $TELGUARD_DEBUG_LOG, else stderr). Also
+  // $TELGUARD_DEBUG on (1/true/yes/on). It never changes where events go.
   bool debug = false;
   std::string debug_log_file;
   // Free text (error messages) leaves as "class" (an error class),
@@ -75,10 +79,13 @@ struct ClientStats {
 
 class Client {
  public:
-  // Null when telemetry is off (then *error is empty: not an error), or when
-  // the options are invalid (then *error says why). The first time telemetry
-  // is on for this user, the notice is printed on stderr and this client
-  // sends nothing (the user can opt out before anything leaves).
+  // Null when telemetry is off for this app (then *error is empty: not an
+  // error, and what was spooled for the app is deleted), or when the options
+  // are invalid (then *error says why). The first time telemetry is on for
+  // this app and user, the notice is printed on stderr and this client sends
+  // nothing (the user can opt out before anything leaves); the same when the
+  // notice cannot be recorded (no or unwritable HOME: said once on stderr,
+  // with the variable that fixes it).
   static std::shared_ptr<Client> Create(const ClientOptions& options, std::string* error);
   ~Client();
   Client(const Client&) = delete;

@@ -189,6 +189,19 @@ std::string UserConsentPath(const Config& config) {
   return config.config_root.path.empty() ? "" : config.config_root.path + "/consent";
 }
 
+std::string WhyNotWritable(const DirSetting& root, const std::string& dir) {
+  if (!root.problem.empty()) return root.problem;
+  if (dir.empty()) return "no directory";
+  std::string p = dir;
+  struct stat st {};
+  while (::stat(p.c_str(), &st) != 0 && p.size() > 1) p = Parent(p);
+  if (!S_ISDIR(st.st_mode) || ::access(p.c_str(), W_OK) != 0) {
+    return "cannot create or write " + dir + " (" + p + " is not a writable directory): set " + root.fix +
+           " to a writable directory";
+  }
+  return "";
+}
+
 bool MakeDirBelow(const DirSetting& root, const std::string& dir, std::string* error) {
   const std::string& fix = root.fix;
   if (!root.problem.empty()) {

@@ -124,6 +124,11 @@ AppPaths PathsForApp(const Config& config, std::string_view app);
 // The user-wide choice file, or "" when there is no config root.
 std::string UserConsentPath(const Config& config);
 
+// Why `dir` could not be created or written, found without writing
+// anything (the nearest existing ancestor must be a writable directory), or
+// "" when it looks possible.
+std::string WhyNotWritable(const DirSetting& root, const std::string& dir);
+
 // Creates `dir` (0700) and its missing parents, but only below `anchor`,
 // which must already exist. False and *error (in words, with the variable
 // that fixes it) otherwise.

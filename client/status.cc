@@ -24,7 +24,9 @@ json Report(const Config& config, std::string_view app, const DestinationOptions
   json r = {{"telemetry", d.enabled ? "on" : "off"}, {"decided_by", d.source}};
   r["app"] = app.empty() ? json(nullptr) : json(std::string(app));
   r["config_root"] = {{"path", config.config_root.path}, {"source", config.config_root.source}};
-  if (!config.config_root.problem.empty()) r["config_root"]["problem"] = config.config_root.problem;
+  const std::string problem =
+      WhyNotWritable(config.config_root, app.empty() ? config.config_root.path : PathsForApp(config, app).dir);
+  if (!problem.empty()) r["config_root"]["problem"] = problem;
   r["user_choice"] = Exists(UserConsentPath(config)) ? json(UserConsentPath(config)) : json(nullptr);
   if (!app.empty()) {
     const AppPaths p = PathsForApp(config, app);
@@ -107,7 +109,11 @@ std::string StatusText(const Config& config, std::string_view app, const Destina
     if (d.contains("spool_note")) s += "  " + d["spool_note"].get<std::string>() + "\n";
     s += "  " + Line("debug", d["debug"]);
   }
-  for (const auto& w : r["warnings"]) s += "warning: " + w.get<std::string>() + "\n";
+  for (const auto& w : r["warnings"]) {
+    std::string text = w.get<std::string>();
+    if (text.rfind("telguard: ", 0) == 0) text.erase(0, 10);
+    s += "warning: " + text + "\n";
+  }
   return s;
 }
 

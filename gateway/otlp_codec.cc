@@ -3,10 +3,12 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/reflection.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
@@ -453,6 +455,10 @@ std::unique_ptr<pb::Message> NewRequest(Signal s) {
 }
 
 DecodeResult Decode(Signal s, WireFormat f, std::string_view body, const CodecLimits& limits) noexcept {
+  // libprotobuf logs parse problems (field names, never values) on stderr;
+  // the caller reports a failed decode itself, once.
+  static std::once_flag quiet;
+  std::call_once(quiet, [] { pb::SetLogHandler([](pb::LogLevel, const char*, int, const std::string&) {}); });
   DecodeResult out;
   try {
     out.message = NewRequest(s);

@@ -120,7 +120,7 @@ class Parser {
     p->body.cls = AttrClass::kFreeText;
     p->body.policy = "class";
     p->status_message.cls = AttrClass::kFreeText;
-    p->status_message.policy = "scrub";
+    p->status_message.policy = "template";
     const bool ok = Strings(match.value("service_names", json()), "match.service_names", &p->service_names) &&
                     Strings(match.value("scope_names", json()), "match.scope_names", &p->scope_names) &&
                     Attrs(j.value("resource", json()), "resource", &p->resource) &&

@@ -17,7 +17,8 @@
 //   pseudonym   identity (user.email, account ids, session ids): never in
 //               clear; replaced by a keyed pseudonym, else dropped
 //   free_text   text the tool wrote (errors, bodies): "policy" class,
-//               template or scrub, then cut to max_length
+//               template (default) or scrub (redaction/free_text.h), then
+//               cut to max_length
 //   content     prompts, responses, tool input/output, bodies: always dropped
 //   json        a JSON object inside a string: only the "keys" named (each
 //               with its own class) are kept; otherwise it is content
@@ -52,7 +53,7 @@ struct AttrSpec {
   AttrClass cls = AttrClass::kContent;
   std::vector<std::string> values;            // enum, identifier vocabulary
   std::size_t max_length = 128;               // identifier, free text (bytes)
-  std::string policy = "scrub";               // free text: class | template | scrub
+  std::string policy = "template";            // free text: class | template | scrub
   std::map<std::string, AttrSpec, std::less<>> keys;  // json: keys that may leave
   std::string purpose;
 };

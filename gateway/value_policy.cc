@@ -109,19 +109,14 @@ bool IsLowerUuid(std::string_view s) {
   return true;
 }
 
-bool ValuePolicy::FreeText(const AttrSpec& spec, std::string_view text, std::string_view event, std::string* out,
-                           ValueOutcome* outcome) const {
-  const std::string& policy = free_text_.empty() ? spec.policy : free_text_;
-  if (policy == "class") {
-    // The text is replaced by what kind of text it was: the event's name.
-    *out = std::string(event);
-    return !out->empty();
-  }
-  if (policy != "scrub") {
-    outcome->reason = "policy-unavailable";
+bool ValuePolicy::FreeText(const AttrSpec& spec, std::string_view text, std::string_view /*event*/,
+                           std::string* out, ValueOutcome* outcome) const {
+  const auto mode = redaction::ParseFreeTextMode(free_text_.empty() ? spec.policy : free_text_);
+  if (!mode) {
+    outcome->reason = "policy";
     return false;
   }
-  redaction::ScrubResult r = scrubber_.Scrub(text);
+  redaction::ScrubResult r = free_text_policy_.Apply(*mode, text);
   if (!r.ok) {
     outcome->reason = "scrub-failed";
     return false;
@@ -133,7 +128,7 @@ bool ValuePolicy::FreeText(const AttrSpec& spec, std::string_view text, std::str
     while (cut > 0 && (static_cast<unsigned char>((*out)[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
     out->resize(cut);
   }
-  return true;
+  return !out->empty();
 }
 
 bool ValuePolicy::Json(const AttrSpec& spec, const std::string& text, std::string_view event, std::string* out,

@@ -7,9 +7,8 @@
 //   ValueOutcome r = policy.Apply(spec, in, "api_error", &out);
 //   if (r.kept) ... else audit r.reason
 //
-// Free text goes through the scrubbers and is cut to max_length; the "class"
-// policy replaces the text by the event's name (what kind of text it was);
-// "template" is not available yet and drops the text (fail closed).
+// Free text goes through the free-text policy (redaction/free_text.h: class,
+// template -- the default -- or scrub) and is cut to max_length.
 // Pseudonyms need a keyed pseudonymiser; until one is configured the value
 // is dropped (never sent in clear).
 //
@@ -24,6 +23,7 @@
 
 #include "gateway/profile.h"
 #include "opentelemetry/proto/common/v1/common.pb.h"
+#include "redaction/free_text.h"
 #include "redaction/scrubber.h"
 
 namespace telguard::gateway {
@@ -39,8 +39,9 @@ struct ValueOutcome {
 class ValuePolicy {
  public:
   // `free_text` ("" = each attribute's own) overrides every free-text policy.
-  explicit ValuePolicy(const redaction::Scrubber& scrubber, std::string free_text = "")
-      : scrubber_(scrubber), free_text_(std::move(free_text)) {}
+  explicit ValuePolicy(const redaction::Scrubber& scrubber, std::string free_text = "",
+                       const redaction::FreeTextPolicy& free_text_policy = redaction::FreeTextPolicy::Default())
+      : scrubber_(scrubber), free_text_policy_(free_text_policy), free_text_(std::move(free_text)) {}
 
   // `event` is the record's canonical name (a profile name, safe to show).
   ValueOutcome Apply(const AttrSpec& spec, const AnyValue& in, std::string_view event, AnyValue* out) const;
@@ -53,6 +54,7 @@ class ValuePolicy {
   bool Json(const AttrSpec& spec, const std::string& text, std::string_view event, std::string* out,
             ValueOutcome* outcome) const;
   const redaction::Scrubber& scrubber_;
+  const redaction::FreeTextPolicy& free_text_policy_;
   std::string free_text_;
 };
 

@@ -1,5 +1,7 @@
 #include "pipeline/bounded_json.h"
 
+#include "pipeline/fast_json_parser.h"
+
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -122,23 +124,30 @@ class BoundedBuilder {
   std::size_t offset_ = 0;
 };
 
-}  // namespace
+// The caps checked before any parse: line length, a byte order mark, NUL.
+bool PreChecks(std::string_view text, const Limits& limits, ParsedJson& out) {
+  if (text.size() > limits.max_line_bytes) {
+    out.error = {"line-length", "line longer than " + std::to_string(limits.max_line_bytes) + " bytes", 0};
+    return false;
+  }
+  if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
+      static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
+    out.error = {"bom", "byte order mark is not allowed", 0};
+    return false;
+  }
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    out.error = {"nul", "NUL byte in line", nul};
+    return false;
+  }
+  return true;
+}
 
-ParsedJson ParseBounded(std::string_view text, const Limits& limits) noexcept {
+ParsedJson Parse(std::string_view text, const Limits& limits, bool fast) noexcept {
   ParsedJson out;
   try {
-    if (text.size() > limits.max_line_bytes) {
-      out.error = {"line-length",
-                   "line longer than " + std::to_string(limits.max_line_bytes) + " bytes", 0};
-      return out;
-    }
-    if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
-        static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
-      out.error = {"bom", "byte order mark is not allowed", 0};
-      return out;
-    }
-    if (auto nul = text.find('\0'); nul != std::string_view::npos) {
-      out.error = {"nul", "NUL byte in line", nul};
+    if (!PreChecks(text, limits, out)) return out;
+    if (fast && ParseJsonFast(text, limits, &out.value)) {
+      out.ok = true;
       return out;
     }
     BoundedBuilder builder(out.value, limits);
@@ -159,6 +168,16 @@ ParsedJson ParseBounded(std::string_view text, const Limits& limits) noexcept {
     out.error = {"internal", "could not parse line", 0};
   }
   return out;
+}
+
+}  // namespace
+
+ParsedJson ParseBounded(std::string_view text, const Limits& limits) noexcept {
+  return Parse(text, limits, /*fast=*/true);
+}
+
+ParsedJson ParseBoundedReference(std::string_view text, const Limits& limits) noexcept {
+  return Parse(text, limits, /*fast=*/false);
 }
 
 }  // namespace telguard

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "pipeline/bounded_json.h"
+#include "pipeline/compact_json.h"
 #include "pipeline/schema_set.h"
 #include "redaction/value_rules.h"
 #include "schemas/embedded.h"
@@ -60,7 +61,7 @@ std::unique_ptr<Pipeline> Pipeline::Create(const PipelineOptions& options, std::
   }
   std::vector<json> outputs;
   for (EventKind k : kAllEventKinds) outputs.push_back(p->allowlist_->OutputSchema(k));
-  p->schemas_ = SchemaSet::Create(outputs, &p->names_, error);
+  p->schemas_ = SchemaSet::Create(outputs, &p->names_, error, options.schema_engine);
   if (!p->schemas_) return nullptr;
   return p;
 }
@@ -373,7 +374,7 @@ bool Pipeline::GateNames(const std::vector<FieldSpec>& specs, const json& contai
 
 // The exact bytes, scanned once more with the credential rules.
 bool Pipeline::StageWire(Work& w) const {
-  std::string bytes = w.out.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string bytes = SerializeCompact(w.out);
   bool failed = false;
   const std::string_view hit = scrubber_->FindCredential(bytes, &failed);
   if (failed || !hit.empty()) {

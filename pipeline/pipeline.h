@@ -41,6 +41,7 @@
 #include "pipeline/allowlist.h"
 #include "pipeline/audit.h"
 #include "pipeline/limits.h"
+#include "pipeline/schema_set.h"
 #include "redaction/free_text.h"
 #include "redaction/names.h"
 #include "redaction/pseudonym.h"
@@ -67,6 +68,8 @@ struct PipelineOptions {
   // Empty: a random key for this process -- pseudonyms are then stable only
   // within one run (what `telguard check` shows).
   std::string pseudonym_key;
+  // Which validator answers (tests and the benchmark's baseline use valijson).
+  SchemaEngine schema_engine = SchemaEngine::kCompiled;
 };
 
 struct EventOutcome {

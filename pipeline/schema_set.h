@@ -4,6 +4,16 @@
 // `pattern` keyword, so valijson's regex cache is never touched; a test
 // enforces that).
 //
+// Two engines answer. By default each schema is compiled into plain checks
+// (pipeline/compiled_schema.h) that accept exactly what valijson accepts and
+// cost ~0.1 us per event; valijson, the reference, is compiled on the first
+// rejection only (about a millisecond per schema, once) and names the
+// reasons. A document the compiled checks reject is rejected even if
+// valijson were to accept it (fail closed; the differential test and the
+// fast_path_equivalence fuzzer keep the two equal). SchemaEngine::kValijson
+// uses valijson alone (the reference for those tests and the benchmark's
+// baseline).
+//
 // Violations come back as (JSON pointer, keyword), never the value, and with
 // object keys that telguard does not know rendered as "*".
 #ifndef TELGUARD_PIPELINE_SCHEMA_SET_H_
@@ -22,12 +32,15 @@ namespace telguard {
 
 class KnownNames;
 
+enum class SchemaEngine { kCompiled, kValijson };
+
 class SchemaSet {
  public:
   // Parses the embedded schemas plus the given output schemas (one per kind,
   // in kAllEventKinds order). Null and *error on failure.
   static std::unique_ptr<SchemaSet> Create(const std::vector<nlohmann::json>& output_schemas,
-                                           const KnownNames* names, std::string* error);
+                                           const KnownNames* names, std::string* error,
+                                           SchemaEngine engine = SchemaEngine::kCompiled);
   ~SchemaSet();
 
   // Each returns the violations; empty means valid. Never throws.
@@ -37,6 +50,7 @@ class SchemaSet {
   std::vector<AuditReason> ValidateOutput(EventKind kind, const nlohmann::json& body) const noexcept;
 
  private:
+  struct Slot;
   struct Impl;
   explicit SchemaSet(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -25,6 +25,7 @@ packages=(
   libprotobuf-dev protobuf-compiler wrk
   clang libclang-rt-14-dev llvm openssl python3
   libcli11-dev
+  jq
 )
 
 install_deps() {
@@ -79,8 +80,10 @@ stage "ASan+UBSan build and the test suite under it"
 # library; it runs in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
 test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
-              scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test pipeline_leak_replay
+              scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test state_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
+              fast_path_equivalence_replay compiled_schema_test compact_json_test
+              fast_json_parser_test
               pipeline_leak_disabled_rule_replay
               gateway_codec_test
               free_text_test names_test privacy_test format_free_leak_replay template_property_replay
@@ -92,15 +95,16 @@ build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_
 
 stage "ThreadSanitizer build: the tests that run many threads at once"
 build build-tsan -DTELGUARD_SANITIZE=thread -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
-  --target telguard sender_test client_test pipeline_test
+  --target telguard sender_test client_test pipeline_test state_test
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/sender_test --gtest_filter='*Thread*:*Healthy*'
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/client_test --gtest_filter='*Thread*:*Concurrent*'
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
+TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/state_test --gtest_filter='*Thread*'
 
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
-  screen_equivalence_fuzzer
+  screen_equivalence_fuzzer fast_path_equivalence_fuzzer \
   format_free_leak_fuzzer template_property_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
 
