@@ -427,8 +427,13 @@ const FreeTextPolicy& FreeTextPolicy::Default() {
 
 ScrubResult FreeTextPolicy::Apply(FreeTextMode mode, std::string_view text) const noexcept {
   ScrubResult r = impl_->scrubber->Scrub(text);
-  if (!r.ok || mode == FreeTextMode::kScrub) return r;
+  if (!r.ok) return r;
   try {
+    if (mode == FreeTextMode::kScrub) {
+      // As the pipeline's scrub mode: quoted spans go too.
+      if (const std::size_t n = RemoveQuotedSpans(&r.text); n > 0) r.hits.push_back({kRuleQuotedText, n});
+      return r;
+    }
     r.text = mode == FreeTextMode::kClass ? Classify(r.text) : Template(r.text);
   } catch (...) {
     return ScrubResult{false, {}, {}};
