@@ -22,6 +22,7 @@ struct GatewayArgs {
   std::vector<std::string> headers;  // NAME=VALUE
   bool allow_insecure_http = false;
   long deadline_ms = 0;
+  long replay_ms = 5000;
 };
 
 bool ParseHeaders(const std::vector<std::string>& in, std::vector<Header>* out) {
@@ -64,6 +65,9 @@ bool ResolveUpstream(GatewayArgs& a, const Config& config, std::string* error) {
   while (!base.empty() && base.back() == '/') base.pop_back();
   o.events_url = base + "/events/v1/track";
   o.http = up.destination.http;
+  // A long-running server: the circuit stays open until the next replay.
+  o.replay_interval = std::chrono::milliseconds(a.replay_ms);
+  o.http.circuit_open = o.replay_interval;
   o.upstream_headers = up.destination.headers;
   // Beside send's spool, never in it: the gateway's bodies are OTLP.
   if (!a.spool.empty()) o.spool_dir = a.spool;
@@ -103,6 +107,10 @@ void AddGateway(Cli& cli) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   c->add_option("--spool", a->spool, "keep what the upstream cannot take now in DIR, and replay it later (default: the spool directory of send, sub-directory gateway)")
       ->type_name("DIR");
+  c->add_option("--replay-interval-ms", a->replay_ms,
+                "offer the spool to the upstream again every N ms; also how long an open circuit waits (100..600000)")
+      ->type_name("N")
+      ->check(CLI::Range(100L, 600000L));
   c->add_option("--audit", a->o.audit_path, "append one value-free audit record per record to PATH (- for stdout)")
       ->type_name("PATH");
   c->add_option("--free-text", a->o.free_text, "policy for every free-text attribute: class, template or scrub")

@@ -43,7 +43,7 @@ struct GatewayOptions {
   bool forward = true;
   std::size_t max_body_bytes = 16u << 20;  // after decompression
   CodecLimits limits;
-  int threads = 32;                        // request workers
+  int threads = 64;                        // request workers (an idle keep-alive connection holds one)
   int read_timeout_s = 5;                  // a client slower than this is cut off
   int keep_alive_timeout_s = 2;
   std::FILE* log = stderr;                 // one line per start, stop, error

@@ -308,23 +308,26 @@ bool CheckBounds(const pb::Message& m, const CodecLimits& limits, std::size_t va
 
 void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (unsigned char c : s) {
+  std::size_t run = 0;  // start of the run of bytes that need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
 }
 
@@ -445,13 +448,20 @@ std::string_view ContentType(WireFormat f) {
   return f == WireFormat::kJson ? "application/json" : "application/x-protobuf";
 }
 
-std::unique_ptr<pb::Message> NewRequest(Signal s) {
+pb::Message* NewRequest(Signal s, pb::Arena* arena) {
   switch (s) {
-    case Signal::kLogs: return std::make_unique<collector::logs::v1::ExportLogsServiceRequest>();
-    case Signal::kMetrics: return std::make_unique<collector::metrics::v1::ExportMetricsServiceRequest>();
-    case Signal::kTraces: return std::make_unique<collector::trace::v1::ExportTraceServiceRequest>();
+    case Signal::kLogs: return pb::Arena::CreateMessage<collector::logs::v1::ExportLogsServiceRequest>(arena);
+    case Signal::kMetrics: return pb::Arena::CreateMessage<collector::metrics::v1::ExportMetricsServiceRequest>(arena);
+    case Signal::kTraces: return pb::Arena::CreateMessage<collector::trace::v1::ExportTraceServiceRequest>(arena);
   }
   return nullptr;
+}
+
+std::unique_ptr<pb::Arena> NewArena() {
+  pb::ArenaOptions o;
+  o.start_block_size = 64 * 1024;
+  o.max_block_size = 1024 * 1024;
+  return std::make_unique<pb::Arena>(o);
 }
 
 DecodeResult Decode(Signal s, WireFormat f, std::string_view body, const CodecLimits& limits) noexcept {
@@ -461,7 +471,8 @@ DecodeResult Decode(Signal s, WireFormat f, std::string_view body, const CodecLi
   std::call_once(quiet, [] { pb::SetLogHandler([](pb::LogLevel, const char*, int, const std::string&) {}); });
   DecodeResult out;
   try {
-    out.message = NewRequest(s);
+    out.arena = NewArena();
+    out.message = NewRequest(s, out.arena.get());
     if (f == WireFormat::kProtobuf) {
       pb::io::CodedInputStream in(reinterpret_cast<const std::uint8_t*>(body.data()), static_cast<int>(body.size()));
       in.SetRecursionLimit(static_cast<int>(limits.max_depth));
@@ -483,7 +494,7 @@ DecodeResult Decode(Signal s, WireFormat f, std::string_view body, const CodecLi
         return out;
       }
       JsonReader reader(limits);
-      if (!reader.Read(parsed.value, out.message.get(), 0)) {
+      if (!reader.Read(parsed.value, out.message, 0)) {
         out.error = "JSON body: " + reader.error();
         return out;
       }
@@ -493,14 +504,17 @@ DecodeResult Decode(Signal s, WireFormat f, std::string_view body, const CodecLi
     out.ok = false;
     out.error = "body could not be read (out of memory)";
   }
-  if (!out.ok) out.message.reset();
+  if (!out.ok) {
+    out.message = nullptr;
+    out.arena.reset();
+  }
   return out;
 }
 
 std::string Encode(const pb::Message& m, WireFormat f) {
   if (f == WireFormat::kProtobuf) return m.SerializeAsString();
   std::string out;
-  out.reserve(256);
+  out.reserve(m.ByteSizeLong() * 2 + 64);
   WriteMessage(out, m);
   return out;
 }

@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include <google/protobuf/arena.h>
 #include <google/protobuf/message.h>
 
 namespace telguard::gateway {
@@ -50,12 +51,17 @@ struct CodecLimits {
 
 struct DecodeResult {
   bool ok = false;
-  std::unique_ptr<google::protobuf::Message> message;  // the Export*ServiceRequest
+  // The Export*ServiceRequest lives on `arena` (one allocation block per
+  // request instead of one per field); null when !ok.
+  std::unique_ptr<google::protobuf::Arena> arena;
+  google::protobuf::Message* message = nullptr;
   std::string error;  // when !ok: one line, names the bound or the field, never a value
 };
 
-// A new, empty Export{Logs,Metrics,Trace}ServiceRequest.
-std::unique_ptr<google::protobuf::Message> NewRequest(Signal s);
+// A new, empty Export{Logs,Metrics,Trace}ServiceRequest on `arena`.
+google::protobuf::Message* NewRequest(Signal s, google::protobuf::Arena* arena);
+// An arena sized for a typical request.
+std::unique_ptr<google::protobuf::Arena> NewArena();
 
 DecodeResult Decode(Signal s, WireFormat f, std::string_view body, const CodecLimits& limits) noexcept;
 

@@ -90,17 +90,16 @@ class Filter {
         ++dropped;
         continue;
       }
-      common::AnyValue value;
-      ValueOutcome r = o_.values->Apply(*spec, kv.value(), event, &value);
+      auto* o = out->Add();
+      ValueOutcome r = o_.values->Apply(*spec, kv.value(), event, o->mutable_value());
       audit.Redacted(pointer, r.redactions);
       if (!r.kept) {
+        out->RemoveLast();
         audit.Strip(pointer, r.reason);
         ++dropped;
         continue;
       }
-      auto* o = out->Add();
       o->set_key(kv.key());
-      *o->mutable_value() = std::move(value);
     }
     return dropped;
   }
@@ -183,22 +182,23 @@ class Filter {
     for (const auto& rl : in.resource_logs()) {
       for (const auto& sl : rl.scope_logs()) {
         const Profile& p = Choose(rl.resource(), sl.scope());
-        logs::ScopeLogs kept;
+        auto* orl = out->add_resource_logs();
+        auto* kept = orl->add_scope_logs();
         for (const auto& lr : sl.log_records()) {
           ++result_->items_in;
-          logs::LogRecord o;
-          if (Log(lr, p, index++, &o)) {
-            *kept.add_log_records() = std::move(o);
+          if (Log(lr, p, index++, kept->add_log_records())) {
             ++result_->items_kept;
           } else {
+            kept->mutable_log_records()->RemoveLast();
             ++result_->items_rejected;
           }
         }
-        if (kept.log_records_size() == 0) continue;
-        Scope(sl.scope(), kept.mutable_scope());
-        auto* orl = out->add_resource_logs();
+        if (kept->log_records_size() == 0) {
+          out->mutable_resource_logs()->RemoveLast();
+          continue;
+        }
+        Scope(sl.scope(), kept->mutable_scope());
         Resource(rl.resource(), p, orl->mutable_resource());
-        *orl->add_scope_logs() = std::move(kept);
       }
     }
   }
@@ -208,11 +208,11 @@ class Filter {
   void Points(const google::protobuf::RepeatedPtrField<Point>& in, const RecordSpec& spec, const Profile& p,
               const std::string& name, google::protobuf::RepeatedPtrField<Point>* out, RecordAudit& audit) {
     for (const Point& pt : in) {
-      Point o = pt;  // numeric fields; attributes and exemplars are rebuilt below
-      o.clear_attributes();
-      o.clear_exemplars();
-      Attributes(pt.attributes(), &spec.attributes, p, name, "/attributes", o.mutable_attributes(), audit);
-      *out->Add() = std::move(o);
+      Point* o = out->Add();
+      o->CopyFrom(pt);  // numeric fields; attributes and exemplars are rebuilt below
+      o->clear_attributes();
+      o->clear_exemplars();
+      Attributes(pt.attributes(), &spec.attributes, p, name, "/attributes", o->mutable_attributes(), audit);
     }
   }
 
@@ -283,23 +283,24 @@ class Filter {
     for (const auto& rm : in.resource_metrics()) {
       for (const auto& sm : rm.scope_metrics()) {
         const Profile& p = Choose(rm.resource(), sm.scope());
-        metrics::ScopeMetrics kept;
+        auto* orm = out->add_resource_metrics();
+        auto* kept = orm->add_scope_metrics();
         for (const auto& m : sm.metrics()) {
           const std::int64_t points = PointCount(m);
           result_->items_in += points;
-          metrics::Metric o;
-          if (Metric(m, p, index++, &o)) {
-            *kept.add_metrics() = std::move(o);
+          if (Metric(m, p, index++, kept->add_metrics())) {
             result_->items_kept += points;
           } else {
+            kept->mutable_metrics()->RemoveLast();
             result_->items_rejected += points;
           }
         }
-        if (kept.metrics_size() == 0) continue;
-        Scope(sm.scope(), kept.mutable_scope());
-        auto* orm = out->add_resource_metrics();
+        if (kept->metrics_size() == 0) {
+          out->mutable_resource_metrics()->RemoveLast();
+          continue;
+        }
+        Scope(sm.scope(), kept->mutable_scope());
         Resource(rm.resource(), p, orm->mutable_resource());
-        *orm->add_scope_metrics() = std::move(kept);
       }
     }
   }
@@ -367,22 +368,23 @@ class Filter {
     for (const auto& rs : in.resource_spans()) {
       for (const auto& ss : rs.scope_spans()) {
         const Profile& p = Choose(rs.resource(), ss.scope());
-        trace::ScopeSpans kept;
+        auto* ors = out->add_resource_spans();
+        auto* kept = ors->add_scope_spans();
         for (const auto& sp : ss.spans()) {
           ++result_->items_in;
-          trace::Span o;
-          if (Span(sp, p, index++, &o)) {
-            *kept.add_spans() = std::move(o);
+          if (Span(sp, p, index++, kept->add_spans())) {
             ++result_->items_kept;
           } else {
+            kept->mutable_spans()->RemoveLast();
             ++result_->items_rejected;
           }
         }
-        if (kept.spans_size() == 0) continue;
-        Scope(ss.scope(), kept.mutable_scope());
-        auto* ors = out->add_resource_spans();
+        if (kept->spans_size() == 0) {
+          out->mutable_resource_spans()->RemoveLast();
+          continue;
+        }
+        Scope(ss.scope(), kept->mutable_scope());
         Resource(rs.resource(), p, ors->mutable_resource());
-        *ors->add_scope_spans() = std::move(kept);
       }
     }
   }
@@ -398,20 +400,21 @@ class Filter {
 FilterResult FilterRequest(Signal s, const google::protobuf::Message& in, const FilterOptions& options,
                            std::uint64_t request_no) {
   FilterResult result;
-  result.request = NewRequest(s);
+  result.arena = NewArena();
+  result.request = NewRequest(s, result.arena.get());
   Filter f(options, request_no, &result);
   switch (s) {
     case Signal::kLogs:
       f.Logs(static_cast<const collector::logs::v1::ExportLogsServiceRequest&>(in),
-             static_cast<collector::logs::v1::ExportLogsServiceRequest*>(result.request.get()));
+             static_cast<collector::logs::v1::ExportLogsServiceRequest*>(result.request));
       break;
     case Signal::kMetrics:
       f.Metrics(static_cast<const collector::metrics::v1::ExportMetricsServiceRequest&>(in),
-                static_cast<collector::metrics::v1::ExportMetricsServiceRequest*>(result.request.get()));
+                static_cast<collector::metrics::v1::ExportMetricsServiceRequest*>(result.request));
       break;
     case Signal::kTraces:
       f.Traces(static_cast<const collector::trace::v1::ExportTraceServiceRequest&>(in),
-               static_cast<collector::trace::v1::ExportTraceServiceRequest*>(result.request.get()));
+               static_cast<collector::trace::v1::ExportTraceServiceRequest*>(result.request));
       break;
   }
   // Nothing the .proto files do not name leaves (unknown fields are kept by

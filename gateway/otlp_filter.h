@@ -40,7 +40,8 @@ struct FilterOptions {
 };
 
 struct FilterResult {
-  std::unique_ptr<google::protobuf::Message> request;  // what may leave
+  std::unique_ptr<google::protobuf::Arena> arena;  // owns `request`
+  google::protobuf::Message* request = nullptr;     // what may leave
   std::int64_t items_in = 0;        // log records, data points or spans
   std::int64_t items_kept = 0;
   std::int64_t items_rejected = 0;  // whole records dropped (unknown names)

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -163,7 +164,7 @@ struct Gateway::Impl {
 
   // Reads the body, decompressed by the HTTP library's zlib inflater in
   // 16 KiB steps; stops as soon as the total passes the cap.
-  int ReadBody(const httplib::ContentReader& reader, std::string* body) const {
+  int ReadBody(const httplib::Request& req, const httplib::ContentReader& reader, std::string* body) const {
     bool too_big = false;
     const bool ok = reader([&](const char* data, std::size_t n) {
       if (body->size() + n > o.max_body_bytes) {
@@ -174,6 +175,15 @@ struct Gateway::Impl {
       return true;
     });
     if (too_big) return 413;
+    // A declared length past the cap: the HTTP library read and discarded
+    // the body (its payload limit is the same cap), so the client can read
+    // the answer.
+    if (!ok && req.has_header("Content-Length")) {
+      const std::string n = req.get_header_value("Content-Length");
+      if (n.size() > 12 || std::strtoull(n.c_str(), nullptr, 10) > static_cast<unsigned long long>(o.max_body_bytes)) {
+        return 413;
+      }
+    }
     return ok ? 200 : 400;
   }
 
@@ -215,7 +225,7 @@ struct Gateway::Impl {
     WireFormat f = WireFormat::kJson;
     if (Admit(req, res, false, &f) != 0) return;
     std::string body;
-    const int read = ReadBody(reader, &body);
+    const int read = ReadBody(req, reader, &body);
     if (read == 413) return Error(res, f, 413, "body larger than " + std::to_string(o.max_body_bytes) + " bytes");
     if (read != 200) return Error(res, f, 400, "body could not be read or decompressed");
     DecodeResult d = Decode(s, f, body, o.limits);
@@ -253,7 +263,7 @@ struct Gateway::Impl {
     WireFormat f = WireFormat::kJson;
     if (Admit(req, res, true, &f) != 0) return;
     std::string body;
-    const int read = ReadBody(reader, &body);
+    const int read = ReadBody(req, reader, &body);
     if (read == 413) return Error(res, f, 413, "body larger than " + std::to_string(o.max_body_bytes) + " bytes");
     if (read != 200) return Error(res, f, 400, "body could not be read or decompressed");
     const std::uint64_t n = ++requests;

@@ -117,6 +117,28 @@ static_assert(kLongToken <= kTokenWordMin && kLongToken <= kWordXoxMin);
 struct Scan {
   std::string_view text;
 
+  // '-' at `i` after a byte that is no token byte (or at the start):
+  // secret-flag-value (`--api-key v`, `-storepass v`) and curl-user
+  // (`-u`, `--user`). The flag's name (the word after up to two dashes) is
+  // "u", "user", or ends with a word that says secret.
+  bool SecretFlag(std::size_t i) const {
+    std::size_t j = i + 1;
+    if (j < text.size() && text[j] == '-') ++j;
+    std::size_t e = j;
+    while (e < text.size() && ((Flags(text[e]) & kAlnum) || text[e] == '_' || text[e] == '-')) ++e;
+    const std::string_view name = text.substr(j, e - j);
+    if (name.empty()) return false;
+    if (EndsWithIgnoreCase(name, "u") && name.size() == 1) return true;
+    if (name.size() == 4 && StartsWithIgnoreCase(name, "user")) return true;
+    static constexpr std::string_view kFlagWords[] = {
+        "password", "passwd", "passphrase", "storepass", "keypass", "passin", "passout", "secret", "token",
+        "api-key", "apikey", "api_key", "access-key", "private-key", "auth-key", "credential", "credentials"};
+    for (std::string_view w : kFlagWords) {
+      if (EndsWithIgnoreCase(name, w)) return true;
+    }
+    return false;
+  }
+
   // bearer-token: "bearer", white space, then the token at `start`.
   bool BearerBefore(std::size_t start) const {
     std::size_t j = start;
@@ -153,6 +175,8 @@ struct Scan {
     // hold one of them.
     if (!lower_hex_only && (max_word >= kWordMin || token.size() >= kTokenMin)) return true;
     if (max_word >= kWordXoxMin && ContainsIgnoreCase(token, "xox")) return true;
+    // aws-configure-set: the setting's name (aws_access_key_id, 17+).
+    if (ContainsIgnoreCase(token, "aws_")) return true;
     // Base64 marker (the scrubber decodes such runs).
     if (upper && HasMixedCaseRun(token, kMinBase64Run)) return true;
     if (token.size() >= kTokenWordMin && BearerBefore(start)) return true;
@@ -168,7 +192,7 @@ struct Scan {
     return false;
   }
 
-  // text[i] is one of ':' '=' '+' '/' 'J'.
+  // text[i] is one of ':' '=' '+' '/' 'J' '>' '~' '\t'.
   bool RareByte(std::size_t i) const {
     const std::size_t n = text.size();
     switch (text[i]) {
@@ -176,7 +200,16 @@ struct Scan {
         if (i + 1 < n && text[i + 1] == ':') return true;  // ipv6 with "::"
         return SecretNameBefore(i);
       case '=':
+      case '>':  // xml-secret-element: <password>, <SecretAccessKey>
         return SecretNameBefore(i);
+      case '~': {  // tilde-user: '~' then a letter or '_'.
+        const char c = i + 1 < n ? text[i + 1] : ' ';
+        return (Flags(c) & kAlpha) || c == '_';
+      }
+      case '\t': {  // netscape-cookie-jar: a tab, TRUE or FALSE, a tab.
+        const std::string_view rest = text.substr(i + 1);
+        return StartsWithIgnoreCase(rest, "true\t") || StartsWithIgnoreCase(rest, "false\t");
+      }
       case '+':  // phone-e164: '+' then [1-9].
         return i + 1 < n && text[i + 1] >= '1' && text[i + 1] <= '9';
       case '/': {  // home-directory-user: /home/, /Users/ (also X:/Users/; X:\Users is '\').
@@ -193,7 +226,8 @@ struct Scan {
   // ':' or '=' at `i`: a key name that says secret before it (skipping
   // white space and one quote), as in secret-assignment (`name["']?\s*op`),
   // http-authorization, api-key-header, http-cookie, url-query-secret
-  // (`[?&;]name=`) and aws-secret-access-key / Azure AccountKey=.
+  // (`[?&;]name=`), aws-secret-access-key / Azure AccountKey=, pass: (and
+  // '>' after an XML element's name). A '\' before the quote fires anyway.
   bool SecretNameBefore(std::size_t i) const {
     std::size_t j = i;
     while (j > 0 && IsSpace(text[j - 1])) --j;
@@ -201,7 +235,7 @@ struct Scan {
     const std::string_view before = text.substr(0, j);
     static constexpr std::string_view kNames[] = {
         "password", "passwd", "pwd",  "secret",        "token",  "key", "keyid",     "credential",
-        "credentials", "auth", "authorization", "cookie", "sig", "signature", "code"};
+        "credentials", "auth", "authorization", "cookie", "sig", "signature", "code", "passphrase", "pass"};
     for (std::string_view name : kNames) {
       if (EndsWithIgnoreCase(before, name)) return true;
     }
@@ -214,7 +248,8 @@ __extension__ typedef unsigned __int128 U128;
 // One 64-byte chunk as bit masks: bit i stands for byte i of the chunk.
 struct Masks {
   std::uint64_t token = 0, word = 0, alpha = 0, digit = 0, hex = 0, dash = 0, dot = 0, colon = 0, separator = 0;
-  std::uint64_t rare = 0;    // ':' '=' '+' '/' 'J': looked at one by one
+  std::uint64_t s = 0, w = 0;  // 's' or 'S', 'w' or 'W' ("ssw": password, passwd)
+  std::uint64_t rare = 0;    // ':' '=' '+' '/' 'J' '>' '~' '\t': looked at one by one
   std::uint64_t always = 0;  // '@' '%' '\' and bytes >= 0x80
 };
 
@@ -266,8 +301,9 @@ struct Avx2 {
     const S::V token = S::Or(S::Or(S::Or(word, dash), S::Or(dot, plus)),                           \
                              S::Or(S::Or(slash, equals), S::Eq(v, S::Set('~'))));                  \
     const S::V colon = S::Eq(v, S::Set(':'));                                                      \
-    const S::V rare = S::Or(S::Or(S::Or(plus, slash), S::Or(equals, colon)),                        \
-                            S::Eq(v, S::Set('J')));                                                 \
+    const S::V rare = S::Or(S::Or(S::Or(S::Or(plus, slash), S::Or(equals, colon)),                 \
+                                  S::Or(S::Eq(v, S::Set('J')), S::Eq(v, S::Set('>')))),               \
+                            S::Or(S::Eq(v, S::Set('~')), S::Eq(v, S::Set('\t'))));                   \
     const S::V always = S::Or(S::Or(S::Eq(v, S::Set('@')), S::Eq(v, S::Set('%'))),                  \
                               S::Or(S::Eq(v, S::Set('\\')), v)); /* v: sign bit = byte >= 0x80 */ \
     const int shift = S::kWidth * q;                                                               \
@@ -280,6 +316,8 @@ struct Avx2 {
     m.dot |= S::Bits(dot) << shift;                                                                \
     m.colon |= S::Bits(colon) << shift;                                                            \
     m.separator |= S::Bits(S::Or(dash, S::Eq(v, S::Set(' ')))) << shift;                           \
+    m.s |= S::Bits(S::Eq(folded, S::Set('s'))) << shift;                                           \
+    m.w |= S::Bits(S::Eq(folded, S::Set('w'))) << shift;                                           \
     m.rare |= S::Bits(rare) << shift;                                                              \
     m.always |= S::Bits(always) << shift;                                                          \
   }                                                                                                \
@@ -307,7 +345,9 @@ Masks ClassifyPortable(const char* p) {
     if (c == '-') m.dash |= b;
     if (c == '.') m.dot |= b;
     if (c == ':') m.colon |= b;
-    if (c == ':' || c == '=' || c == '+' || c == '/' || c == 'J') m.rare |= b;
+    if (c == ':' || c == '=' || c == '+' || c == '/' || c == 'J' || c == '>' || c == '~' || c == '\t') m.rare |= b;
+    if (c == 's' || c == 'S') m.s |= b;
+    if (c == 'w' || c == 'W') m.w |= b;
     if (c == ' ' || c == '-') m.separator |= b;
     if (c == '@' || c == '%' || c == '\\' || static_cast<unsigned char>(c) >= 0x80) m.always |= b;
   }
@@ -430,6 +470,21 @@ std::size_t Screen(std::string_view text, ClassifyFn classify) noexcept {
       hit |= cur.dash & after(&Masks::dash, 1) & after(&Masks::dash, 2) & after(&Masks::dash, 3) &
              after(&Masks::dash, 4);
       if (hit) return base;
+    }
+    if (const std::uint64_t space = cur.separator & ~cur.dash) {
+      // phone-us and us-ssn with spaces: two digits, ' ', four digits, then
+      // no word byte (`[0-9]{4}\b`).
+      if (space & digit_before & before(&Masks::digit, 2) & digit_after & after(&Masks::digit, 2) &
+          after(&Masks::digit, 3) & after(&Masks::digit, 4) & ~after(&Masks::word, 5)) {
+        return base;
+      }
+    }
+    // netrc-password, netrc-login: "ssw" of password / passwd.
+    if (cur.s & after(&Masks::s, 1) & after(&Masks::w, 2)) return base;
+    // secret-flag-value, curl-user: a flag that starts after a non-token byte.
+    if (AnyBit(cur.dash & ~before(&Masks::token, 1),
+               [&](int p) { return scan.SecretFlag(base + static_cast<std::size_t>(p)); })) {
+      return base;
     }
     if (cur.colon) {
       // ipv6 without "::" (seven groups) and mac-address with ':' (five):

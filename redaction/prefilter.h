@@ -6,7 +6,9 @@
 // text holds nothing any rule could match. This screen reads each byte once
 // through a table and looks closer only at the few places where a match
 // could begin: long runs of token characters, digits next to separators,
-// ':' and '=' after a key name, and a handful of bytes no clean log needs.
+// ':' '=' '>' after a key name, a '-' flag after a blank, "ssw" (password),
+// a tab before TRUE/FALSE, '~' before a letter, and a handful of bytes no
+// clean log needs.
 //
 // Contract (soundness): if any pattern of DefaultRules() or any encoding
 // marker of the scrubber matches anywhere in `text` (the base64 marker only

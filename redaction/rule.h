@@ -4,7 +4,11 @@
 // A rule is an RE2 pattern plus what to do with a match. The part that is
 // replaced is the first capture group that took part in the match, or the
 // whole match when the pattern has no group (so "password=hunter2" keeps
-// "password=" and loses the value). The replacement is always
+// "password=" and loses the value). In a pattern with groups, a match in
+// which no group took part is an exclusion: nothing is replaced and the
+// search resumes after it (an earlier alternative such as
+// "Version=4.0.0.0" keeps a later one, the IPv4 address, from matching
+// there). RE2's leftmost-first alternation makes this exact. The replacement is always
 // "[REDACTED:<id>]"; a candidate that already starts with "[REDACTED:" is
 // left alone, which makes scrubbing idempotent.
 //
@@ -22,10 +26,15 @@ enum class Validator {
   kLuhn,         // payment card: 13..19 digits, issuer prefix, Luhn checksum
   kMod97,        // IBAN: length per country range, ISO 7064 mod-97 == 1
   kSsn,          // US SSN: area not 000/666/9xx, group not 00, serial not 0000
-  kGithubCrc32,  // GitHub tokens: last 6 chars are base62(CRC32(prefix+body))
-  kEntropy,      // generic secrets: Shannon entropy >= 3.5 bits per character
-  kIpv6,         // confirms the candidate parses as an IPv6 address
-  kPhone,        // 8..15 digits in total
+  // GitHub tokens: last 6 chars are base62(CRC32(prefix+body)). Confidence
+  // only: a prefixed token whose checksum fails is still removed (no benign
+  // string has that shape); RuleHit::verified counts the ones that pass.
+  kGithubCrc32,
+  kEntropy,       // generic secrets: Shannon entropy >= 3.5 bits per character
+  kIpv6,          // parses as IPv6, and is not loopback (::1) or unspecified (::)
+  kPhone,         // 8..15 digits in total
+  kIpv4,          // not loopback (127/8) or unspecified (0.0.0.0)
+  kAssignedValue, // a value, not a status word or a placeholder ("auth: unauthorized", "password=${PW}")
 };
 
 struct Rule {

@@ -114,6 +114,17 @@ constexpr std::pair<std::string_view, std::string_view> kNearMisses[] = {
     {"ipv6", "version {x:4}::"},
     {"mac-address", "3c:22:fb:{x:2}:{x:2}"},
     {"home-directory-user", "/homework/{a:8}/x"},
+    {"tilde-user", "cd ~/{a:8}/src"},
+    {"unc-path-host", "open \\\\{a:8}"},
+    {"xml-secret-element", "<Password></Password> {an:16}"},
+    {"netrc-password", "login failed: password {a:8}ing"},
+    {"netrc-login", "machine api.example.org login {a:8}"},
+    {"secret-flag-value", "deploy --api-key-file {an:24} --verbose"},
+    {"curl-user", "curl -sS -X {A:4} https://example.org/{an:16}"},
+    {"aws-configure-set", "aws configure set region {a:8}"},
+    {"openssl-pass-arg", "openssl pkcs12 -passin env:{A:8} -in a.p12"},
+    {"netscape-cookie-jar", ".example.org\tTRUE\t/\tTRUE\tsession\t{an:32}"},
+    {"generic-sk-key", "sk-{a:40}"},
     {"jwt", "eyJ{u:20}.{u:40}"},
     {"private-key-pem", "-----BEGIN PUBLIC KEY-----\n{b:64}"},
     {"slack-webhook", "https://hooks.slack.com/services/T{hexu:10}"},
@@ -190,10 +201,10 @@ std::string MakeNearMiss(const Rule& rule, const RandomSource& rnd) {
   }
   if (rule.sample == "<ssn>") return "666-" + Digits(2, rnd).replace(0, 1, "1") + "-" + Digits(3, rnd) + "1";
   if (rule.validator == Validator::kGithubCrc32) {
+    // A wrong checksum is still a finding (the prefix decides); the near
+    // miss is one character short.
     std::string s = Expand(rule.sample, rnd, 0);
-    std::string sum = GithubChecksum(std::string_view(s).substr(s.find('_') + 1));
-    sum[0] = sum[0] == 'A' ? 'B' : 'A';  // wrong checksum, right shape
-    return s + sum;
+    return s + GithubChecksum(std::string_view(s).substr(s.find('_') + 1)).substr(1);
   }
   for (const auto& [id, tmpl] : kNearMisses) {
     if (id == rule.id) return Expand(tmpl, rnd, 0);

@@ -54,10 +54,18 @@ std::string_view ValidPrefix(Validator v, std::string_view candidate) {
   return {};
 }
 
+// One rule's own RE2 (for positions and groups), compiled on first use:
+// most rules are never a candidate in a given process, and compiling all of
+// them up front cost about as much as the rule set itself.
+struct LazyRe {
+  std::once_flag once;
+  std::unique_ptr<RE2> re;  // null or !ok(): could not compile (fail closed)
+  int groups = 0;
+};
+
 struct CompiledRule {
   const Rule* rule = nullptr;
-  std::unique_ptr<RE2> re;
-  int groups = 0;
+  std::unique_ptr<LazyRe> lazy = std::make_unique<LazyRe>();
   std::vector<std::string> keywords;  // lower-case; empty: rule is in the set
 };
 
@@ -68,14 +76,15 @@ bool MostlyPrintable(std::string_view s) {
   return printable * 10 >= s.size() * 8;
 }
 
-void AddHit(std::vector<RuleHit>& hits, std::string_view id, std::size_t n) {
+void AddHit(std::vector<RuleHit>& hits, std::string_view id, std::size_t n, std::size_t verified = 0) {
   for (auto& h : hits) {
     if (h.rule_id == id) {
       h.count += n;
+      h.verified += verified;
       return;
     }
   }
-  hits.push_back({id, n});
+  hits.push_back({id, n, verified});
 }
 
 }  // namespace
@@ -90,9 +99,38 @@ struct Scrubber::Impl {
   // The one-pass set: rule indices, then the three markers.
   std::unique_ptr<RE2::Set> set;
   std::vector<int> set_to_rule;  // set index -> compiled index, or -1/-2/-3 markers
-  // Credential rules only, for the wire check.
+  // Credential rules only, for the wire check; compiled on first use.
   std::unique_ptr<RE2::Set> wire_set;
   std::vector<int> wire_to_rule;
+  std::once_flag wire_once;
+  bool wire_ok = false;
+  RE2::Options rule_opts;
+
+  // The rule's RE2, compiled once; null when it cannot be (the caller
+  // fails closed).
+  const RE2* Re(const CompiledRule& cr) const {
+    LazyRe& l = *cr.lazy;
+    std::call_once(l.once, [&] {
+      auto re = std::make_unique<RE2>(re2::StringPiece(cr.rule->pattern.data(), cr.rule->pattern.size()), rule_opts);
+      if (re->ok()) {
+        l.groups = re->NumberOfCapturingGroups();
+        l.re = std::move(re);
+      }
+    });
+    return l.re.get();
+  }
+
+  bool WireSet() {
+    std::call_once(wire_once, [&] {
+      std::string err;
+      for (int index : wire_to_rule) {
+        const Rule& r = *compiled[static_cast<std::size_t>(index)].rule;
+        if (wire_set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err) < 0) return;
+      }
+      wire_ok = wire_set->Compile();
+    });
+    return wire_ok;
+  }
   std::unique_ptr<RE2> base64_run;
 
   // Finds candidate rules; false when RE2 could not answer.
@@ -129,36 +167,54 @@ struct Scrubber::Impl {
     return false;
   }
 
-  // The secret part of a match: first participating group, else the whole.
-  static re2::StringPiece Secret(const re2::StringPiece* g, int groups) {
+  // The secret part of a match: first participating group, else the whole
+  // match when the pattern has no group. *excluded is set when the pattern
+  // has groups and none took part (an exclusion, rule.h).
+  static re2::StringPiece Secret(const re2::StringPiece* g, int groups, bool* excluded) {
+    *excluded = false;
     for (int i = 1; i <= groups; ++i) {
       if (g[i].data() != nullptr) return g[i];
     }
+    *excluded = groups > 0;
     return g[0];
+  }
+
+  // A match the rule's validator does not turn down (checksums of prefixed
+  // formats never do: ValidatorGates).
+  static bool Accepted(Validator v, std::string_view secret) {
+    return !ValidatorGates(v) || RunValidator(v, secret);
   }
 
   // A confirmed finding: bytes [begin, end) of the text, by compiled rule.
   struct Span {
     std::size_t begin, end;
     int rule;
+    bool verified = false;  // a checksum confirmed it (confidence only)
   };
 
   // Every confirmed match of one rule in `s`, as spans (never overlapping
-  // each other).
-  void Collect(int r, std::string_view s, std::vector<Span>* spans) const {
+  // each other). False: the rule's RE2 could not be compiled (fail closed).
+  bool Collect(int r, std::string_view s, std::vector<Span>* spans) const {
     const CompiledRule& cr = compiled[static_cast<std::size_t>(r)];
-    std::vector<re2::StringPiece> g(static_cast<std::size_t>(cr.groups) + 1);
+    const RE2* re = Re(cr);
+    if (re == nullptr) return false;
+    const int groups = cr.lazy->groups;
+    std::vector<re2::StringPiece> g(static_cast<std::size_t>(groups) + 1);
     const re2::StringPiece text(s.data(), s.size());
     std::size_t last_end = 0, pos = 0;
-    while (pos <= s.size() &&
-           cr.re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), cr.groups + 1)) {
-      const re2::StringPiece secret = Secret(g.data(), cr.groups);
+    while (pos <= s.size() && re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), groups + 1)) {
+      bool excluded = false;
+      const re2::StringPiece secret = Secret(g.data(), groups, &excluded);
       const std::size_t ws = static_cast<std::size_t>(g[0].data() - s.data());
       const std::size_t we = ws + g[0].size();
+      if (excluded) {
+        pos = std::max(we, ws + 1);
+        continue;
+      }
       const std::size_t ss = static_cast<std::size_t>(secret.data() - s.data());
       std::string_view sv(secret.data(), secret.size());
       bool skip = sv.empty() || ss < last_end || sv.substr(0, kMarker.size()) == kMarker;
-      if (!skip && !RunValidator(cr.rule->validator, sv)) {
+      if (!skip && !Accepted(cr.rule->validator, sv)) {
         // A greedy match may have swallowed a neighbouring number ("card 3"):
         // for checksummed formats the longest valid prefix is the finding.
         sv = ValidPrefix(cr.rule->validator, sv);
@@ -166,16 +222,26 @@ struct Scrubber::Impl {
       }
       const std::size_t se_valid = ss + sv.size();
       if (!skip) {
-        spans->push_back({ss, se_valid, r});
+        const bool verified = !ValidatorGates(cr.rule->validator) && RunValidator(cr.rule->validator, sv);
+        spans->push_back({ss, se_valid, r, verified});
         last_end = se_valid;
         pos = std::max({we, se_valid, ws + 1});
         // A consumed trailing delimiter, or what follows a shortened
         // finding, may start the next candidate: step back onto it.
         if (we > se_valid) pos = se_valid;
+      } else if (cr.rule->validator == Validator::kAssignedValue && !sv.empty()) {
+        // A status word or placeholder: a later start inside the same name
+        // ends on the same value; resume after it.
+        pos = std::max(ws + 1, ss + secret.size());
       } else {
         pos = ws + 1;
       }
     }
+    return true;
+  }
+
+  static std::size_t Verified(const std::vector<Span>& spans) {
+    return static_cast<std::size_t>(std::count_if(spans.begin(), spans.end(), [](const Span& a) { return a.verified; }));
   }
 
   // Length of "[REDACTED:<id>]" for compiled rule r.
@@ -205,23 +271,23 @@ struct Scrubber::Impl {
   // replacement can take the context a later rule needs ("Authorization:
   // Bearer Cookie: s=..." loses "Cookie:" to the Authorization rule, and the
   // cookie rule then finds nothing).
-  void RewriteAll(const std::vector<int>& cand, std::string& s, std::vector<RuleHit>& hits) const {
-    if (cand.empty()) return;
+  [[nodiscard]] bool RewriteAll(const std::vector<int>& cand, std::string& s, std::vector<RuleHit>& hits) const {
+    if (cand.empty()) return true;
     const std::string original = cand.size() > 1 ? s : std::string();
     std::vector<std::vector<Span>> rounds;  // each rule's replacements, in the text it saw
     std::vector<Span> spans;
     std::size_t first_change = cand.size();  // rules up to it saw the incoming text
     for (std::size_t k = 0; k < cand.size(); ++k) {
       spans.clear();
-      Collect(cand[k], s, &spans);
+      if (!Collect(cand[k], s, &spans)) return false;
       if (spans.empty()) continue;
       Apply(spans, s);
-      AddHit(hits, compiled[static_cast<std::size_t>(cand[k])].rule->id, spans.size());
+      AddHit(hits, compiled[static_cast<std::size_t>(cand[k])].rule->id, spans.size(), Verified(spans));
       rounds.push_back(spans);
       first_change = std::min(first_change, k);
     }
     // Only rules after the first replacement saw a changed text.
-    if (first_change + 1 >= cand.size()) return;
+    if (first_change + 1 >= cand.size()) return true;
     // Where an incoming span stands now, or false when a replacement
     // touched it.
     const auto follow = [&](Span& a) {
@@ -242,8 +308,8 @@ struct Scrubber::Impl {
     for (std::size_t k = first_change + 1; k < cand.size(); ++k) {
       const int r = cand[k];
       spans.clear();
-      Collect(r, original, &spans);
-      std::size_t n = 0;
+      if (!Collect(r, original, &spans)) return false;
+      std::size_t n = 0, verified = 0;
       for (Span a : spans) {
         const std::string_view secret(original.data() + a.begin, a.end - a.begin);
         if (!follow(a) || s.compare(a.begin, a.end - a.begin, secret) != 0) continue;
@@ -253,27 +319,34 @@ struct Scrubber::Impl {
         if (taken) continue;
         sweep.push_back(a);
         ++n;
+        verified += a.verified;
       }
-      if (n > 0) AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, n);
+      if (n > 0) AddHit(hits, compiled[static_cast<std::size_t>(r)].rule->id, n, verified);
     }
-    if (sweep.empty()) return;
+    if (sweep.empty()) return true;
     std::sort(sweep.begin(), sweep.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
     Apply(sweep, s);
+    return true;
   }
 
+  // True when the rule confirms a finding in `s`, or when its RE2 could
+  // not be compiled (the wire check then fails closed).
   bool FirstConfirmed(const CompiledRule& cr, std::string_view s) const {
-    std::vector<re2::StringPiece> g(static_cast<std::size_t>(cr.groups) + 1);
+    const RE2* re = Re(cr);
+    if (re == nullptr) return true;
+    const int groups = cr.lazy->groups;
+    std::vector<re2::StringPiece> g(static_cast<std::size_t>(groups) + 1);
     const re2::StringPiece text(s.data(), s.size());
     std::size_t pos = 0;
-    while (pos <= s.size() &&
-           cr.re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), cr.groups + 1)) {
-      const re2::StringPiece secret = Secret(g.data(), cr.groups);
+    while (pos <= s.size() && re->Match(text, pos, s.size(), RE2::UNANCHORED, g.data(), groups + 1)) {
+      bool excluded = false;
+      const re2::StringPiece secret = Secret(g.data(), groups, &excluded);
       const std::string_view sv(secret.data(), secret.size());
-      if (!sv.empty() && sv.substr(0, kMarker.size()) != kMarker &&
-          RunValidator(cr.rule->validator, sv)) {
+      if (!excluded && !sv.empty() && sv.substr(0, kMarker.size()) != kMarker && Accepted(cr.rule->validator, sv)) {
         return true;
       }
-      pos = static_cast<std::size_t>(g[0].data() - s.data()) + 1;
+      const std::size_t ws = static_cast<std::size_t>(g[0].data() - s.data());
+      pos = excluded ? std::max(ws + g[0].size(), ws + 1) : ws + 1;
     }
     return false;
   }
@@ -299,7 +372,7 @@ struct Scrubber::Impl {
         if (!Pass(d, dh, depth + 1)) return false;
         if (!dh.empty()) {
           s = std::move(d);
-          for (const auto& h : dh) AddHit(hits, h.rule_id, h.count);
+          for (const auto& h : dh) AddHit(hits, h.rule_id, h.count, h.verified);
           // The decoded, scrubbed view replaces the text. What the deeper
           // pass could not look at (a base64 run at the depth limit, when
           // the view needed more decoding rounds) is looked at here.
@@ -309,7 +382,7 @@ struct Scrubber::Impl {
       }
     }
 
-    RewriteAll(cand, s, hits);
+    if (!RewriteAll(cand, s, hits)) return false;
 
     if (base64 && depth < kMaxDepth) {
       if (!RedactBase64(s, hits, depth)) return false;
@@ -362,18 +435,12 @@ std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
   ro.set_max_mem(options.set_max_mem);
   impl->set = std::make_unique<RE2::Set>(ro, RE2::UNANCHORED);
   impl->wire_set = std::make_unique<RE2::Set>(ro, RE2::UNANCHORED);
-  RE2::Options rule_opts;
+  RE2::Options& rule_opts = impl->rule_opts;
   rule_opts.set_log_errors(false);
   rule_opts.set_max_mem(options.rule_max_mem);
   for (const Rule& r : rules) {
     CompiledRule cr;
-    cr.rule = &r;
-    cr.re = std::make_unique<RE2>(re2::StringPiece(r.pattern.data(), r.pattern.size()), rule_opts);
-    if (!cr.re->ok()) {
-      if (error) *error = "rule " + std::string(r.id) + ": " + cr.re->error();
-      return nullptr;
-    }
-    cr.groups = cr.re->NumberOfCapturingGroups();
+    cr.rule = &r;  // its own RE2 is compiled on first use (Impl::Re)
     std::string_view kw = r.keywords;
     while (!kw.empty()) {
       const std::size_t comma = kw.find(',');
@@ -392,10 +459,7 @@ std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
     // The wire check scans serialized JSON, where a generic entropy
     // heuristic would read across field boundaries; it uses the rules with
     // a defined shape.
-    if (IsCredential(r) && r.validator != Validator::kEntropy) {
-      impl->wire_set->Add(re2::StringPiece(r.pattern.data(), r.pattern.size()), &err);
-      impl->wire_to_rule.push_back(index);
-    }
+    if (IsCredential(r) && r.validator != Validator::kEntropy) impl->wire_to_rule.push_back(index);
     impl->compiled.push_back(std::move(cr));
   }
   int marker = -1;
@@ -404,12 +468,13 @@ std::unique_ptr<Scrubber> Scrubber::Create(std::span<const Rule> rules,
     impl->set->Add(re2::StringPiece(m.data(), m.size()), &err);
     impl->set_to_rule.push_back(marker--);
   }
-  if (!impl->set->Compile() || !impl->wire_set->Compile()) {
+  // The wire set is compiled on the first wire check (Impl::WireSet).
+  if (!impl->set->Compile()) {
     if (error) *error = "RE2::Set compile failed (memory budget)";
     return nullptr;
   }
   // One capturing group, for FindAndConsume.
-  impl->base64_run = std::make_unique<RE2>("(" + std::string(kBase64Run) + ")", rule_opts);
+  impl->base64_run = std::make_unique<RE2>("(" + std::string(kBase64Run) + ")", impl->rule_opts);
   return std::unique_ptr<Scrubber>(new Scrubber(std::move(impl)));
 }
 
@@ -498,7 +563,7 @@ void Scrubber::ScrubLinesInto(std::string_view text, std::string* out, std::vect
           if (c == '\n') c = ' ';  // a decoded secret may have held one
         }
         out->append(r.text);
-        for (const auto& h : r.hits) AddHit(*hits, h.rule_id, h.count);
+        for (const auto& h : r.hits) AddHit(*hits, h.rule_id, h.count, h.verified);
       }
       if (last) break;
       out->push_back('\n');
@@ -551,7 +616,8 @@ std::string_view Scrubber::FindCredential(std::string_view bytes, bool* failed) 
   try {
     std::vector<int> ids;
     RE2::Set::ErrorInfo info{RE2::Set::kNoError};
-    if ((!impl_->wire_set->Match(re2::StringPiece(bytes.data(), bytes.size()), &ids, &info) &&
+    if (!impl_->WireSet() ||
+        (!impl_->wire_set->Match(re2::StringPiece(bytes.data(), bytes.size()), &ids, &info) &&
          info.kind != RE2::Set::kNoError) ||
         impl_->options.inject_set_failure_for_testing) {
       *failed = true;

@@ -90,7 +90,7 @@ bool IbanValid(std::string_view candidate) {
 }
 
 bool SsnValid(std::string_view c) {
-  if (c.size() != 11 || c[3] != '-' || c[6] != '-') return false;
+  if (c.size() != 11 || c[3] != c[6] || (c[3] != '-' && c[3] != ' ')) return false;
   const std::string_view area = c.substr(0, 3), group = c.substr(4, 2), serial = c.substr(7, 4);
   if (area == "000" || area == "666" || area[0] == '9') return false;
   if (group == "00" || serial == "0000") return false;
@@ -157,10 +157,60 @@ bool Ipv6Valid(std::string_view candidate) {
   // leading/trailing "::".
   int colons = 0;
   for (char c : s) colons += c == ':';
-  return s != "::" && (colons >= 3 || s.rfind("::", 0) == 0);
+  bool zero_prefix = true;  // the first 15 bytes are zero: :: or ::1
+  for (int i = 0; i < 15; ++i) zero_prefix &= buf[i] == 0;
+  if (zero_prefix && buf[15] <= 1) return false;
+  // "::1:6379": loopback and a port, as printed by many runtimes.
+  if (s.rfind("::1:", 0) == 0 && s.size() <= 9 && s.find_first_not_of("0123456789", 4) == std::string::npos) {
+    return false;
+  }
+  return colons >= 3 || s.rfind("::", 0) == 0;
+}
+
+bool Ipv4NotLocal(std::string_view candidate) {
+  if (candidate.substr(0, 4) == "127.") return false;
+  // 0.0.0.0 (octets may carry leading zeros: 00.0.000.0).
+  for (char c : candidate) {
+    if (c != '0' && c != '.') return true;
+  }
+  return false;
+}
+
+bool LooksAssigned(std::string_view v) {
+  while (!v.empty() && (v.back() == '.' || v.back() == ',' || v.back() == ')')) v.remove_suffix(1);
+  if (v.empty()) return false;
+  std::string l;
+  for (char c : v) l.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  static constexpr std::string_view kWords[] = {
+      "unauthorized", "unauthenticated", "unauthorised", "required", "missing", "invalid", "expired",
+      "denied", "failed", "failure", "forbidden", "rejected", "incorrect", "wrong", "mismatch", "none",
+      "null", "nil", "true", "false", "undefined", "empty", "redacted", "hidden", "masked", "disabled",
+      "enabled", "not", "no", "yes", "ok", "error", "unknown", "n/a", "na", "set", "unset", "present",
+      "absent", "provided", "supplied", "configured", "needed", "ignored", "bearer", "basic", "digest",
+      "negotiate", "reset", "changed", "updated", "found", "valid", "is", "was", "for", "from", "the",
+      "of", "in", "to", "and", "or", "please", "check", "see", "must", "should", "cannot", "could",
+      "will", "via", "using", "env", "file", "stdin", "prompt", "default", "auto", "on", "off",
+  };
+  for (std::string_view w : kWords) {
+    if (l == w) return false;
+  }
+  if (l[0] == '$' || l.rfind("%s", 0) == 0 || l.rfind("%v", 0) == 0 || l.rfind("{{", 0) == 0) return false;
+  if (l.size() >= 3 && l.front() == '<' && l.back() == '>') return false;
+  if (l.size() >= 3 && l.front() == '%' && l.back() == '%') return false;  // %VAR%
+  const bool mask = l.find_first_not_of("*x#.-") == std::string::npos && l.size() >= 3;
+  return !mask;
 }
 
 bool LooksGenerated(std::string_view s) {
+  // name=value inside a run ("completion_tokens=221") is an assignment:
+  // only a side that looks generated on its own counts. '=' at the end is
+  // base64 padding.
+  std::string_view body = s;
+  while (!body.empty() && body.back() == '=') body.remove_suffix(1);
+  if (const std::size_t eq = body.find('='); eq != std::string_view::npos) {
+    const std::string_view left = body.substr(0, eq), right = body.substr(eq + 1);
+    return (left.size() >= 16 && LooksGenerated(left)) || (right.size() >= 16 && LooksGenerated(right));
+  }
   bool digit = false, alpha = false, non_hex = false;
   for (char c : s) {
     if (c >= '0' && c <= '9') digit = true;
@@ -190,8 +240,12 @@ bool RunValidator(Validator v, std::string_view candidate) {
     case Validator::kEntropy: return LooksGenerated(candidate);
     case Validator::kIpv6: return Ipv6Valid(candidate);
     case Validator::kPhone: return PhoneDigitsValid(candidate);
+    case Validator::kIpv4: return Ipv4NotLocal(candidate);
+    case Validator::kAssignedValue: return LooksAssigned(candidate);
   }
   return true;
 }
+
+bool ValidatorGates(Validator v) { return v != Validator::kGithubCrc32; }
 
 }  // namespace telguard::redaction

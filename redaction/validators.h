@@ -30,11 +30,22 @@ std::uint32_t Crc32(std::string_view data);
 bool LooksGenerated(std::string_view s);
 // Shannon entropy in bits per character.
 double ShannonEntropy(std::string_view s);
+// Parses as IPv6 and is neither loopback (::1) nor unspecified (::).
 bool Ipv6Valid(std::string_view candidate);
+// A dotted quad outside 127.0.0.0/8 and other than 0.0.0.0.
+bool Ipv4NotLocal(std::string_view candidate);
 // 8..15 digits.
 bool PhoneDigitsValid(std::string_view candidate);
+// An assigned value rather than a status word or a placeholder: not one of
+// a short list of words ("unauthorized", "required", "none", "null", ...),
+// not an environment reference ($X, ${X}, %X%), a template ({{x}}, <x>,
+// %s) or a mask (***, xxxx). Anything else counts as a value.
+bool LooksAssigned(std::string_view candidate);
 
 bool RunValidator(Validator v, std::string_view candidate);
+// Whether a failed validator means "no finding". False for checksums of
+// prefixed formats (GitHub): they add confidence, never let a shape through.
+bool ValidatorGates(Validator v);
 
 }  // namespace telguard::redaction
 

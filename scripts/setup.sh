@@ -12,7 +12,7 @@
 set -euo pipefail
 
 mode=${1:-}
-case "$mode" in demo|test|deps) ;; *) echo "usage: bash scripts/setup.sh demo|test" >&2; exit 2 ;; esac
+case "$mode" in demo|test|deps|bench) ;; *) echo "usage: bash scripts/setup.sh demo|test|bench" >&2; exit 2 ;; esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -57,8 +57,30 @@ build() {  # build <dir> [cmake -D args...] [--target t...]
   cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
+# The OpenTelemetry JS SDK's exporters drive the gateway's end-to-end tests
+# (pinned in tests/otel-js/package-lock.json).
+install_js_deps() {
+  if ! command -v npm >/dev/null 2>&1; then
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  fi
+  (cd tests/otel-js && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 install_deps
+[ "$mode" = test ] && install_js_deps
 [ "$mode" = deps ] && exit 0
+
+# bench: the scrub benchmarks, with secretlint (npm, pinned by
+# bench/secretlint/package-lock.json) as the whole-process baseline.
+if [ "$mode" = bench ]; then
+  build build -DTELGUARD_BUILD_BENCH=ON --target telguard scrub_bench
+  (cd bench/secretlint && npm ci --no-audit --no-fund)
+  ./build/bench/scrub_bench
+  bash bench/scrub_vs_secretlint.sh ./build/telguard "${SCRUB_MB:-40}" 3
+  exit 0
+fi
 
 if [ "$mode" = demo ]; then
   build build
@@ -85,7 +107,7 @@ test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_
               fast_path_equivalence_replay compiled_schema_test compact_json_test
               fast_json_parser_test
               pipeline_leak_disabled_rule_replay
-              gateway_codec_test
+              gateway_codec_test gateway_test otlp_decoder_replay
               free_text_test names_test privacy_test format_free_leak_replay template_property_replay
               format_free_leak_skip_template_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
@@ -104,7 +126,7 @@ TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/t
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
-  screen_equivalence_fuzzer fast_path_equivalence_fuzzer \
+  screen_equivalence_fuzzer fast_path_equivalence_fuzzer otlp_decoder_fuzzer \
   format_free_leak_fuzzer template_property_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
 

@@ -355,6 +355,41 @@ TEST(Screen, FiresOnEveryKeyNameOfTheContextRules) {
     forms.push_back(word + std::string(24, ' ') + "ab.cd.ef.gh.ij.kl.mn");
     forms.push_back("the " + word + " is ab.cd.ef.gh.ij.kl.mn");
   }
+  // The broader deny-list: each new form with a short value, so that only
+  // its own condition in the screen can fire (removing one fails here).
+  for (std::string name : {"passphrase", "GPG_PASSPHRASE", "DB_PASS", "db_pass", "STRIPE_KEY", "X-Auth-Key",
+                           "x-functions-key", "Ocp-Apim-Subscription-Key"}) {
+    forms.push_back(name + "=ab");
+    forms.push_back(name + ": ab");
+  }
+  forms.push_back("\\\"password\\\":\\\"ab\\\"");     // escaped JSON ('\' fires)
+  for (std::string el : {"password", "Password", "SecretAccessKey", "AccessKeyId", "SessionToken", "apikey", "credentials"}) {
+    forms.push_back("<" + el + ">ab</" + el + ">");
+  }
+  forms.push_back("pass:ab");
+  forms.push_back("machine h login u password ab");
+  forms.push_back("  PASSWD ab");
+  forms.push_back("machine h login u PassWord ab");
+  for (std::string flag : {"--password", "-storepass", "-keypass", "-passin", "-passout", "--passphrase", "--token",
+                           "--api-key", "--API_KEY", "--client-secret", "--access-key", "--private-key", "--auth-key",
+                           "--credentials", "-secret"}) {
+    forms.push_back(flag + " ab");
+    forms.push_back("x " + flag + " ab");
+    forms.push_back("x\t" + flag + "\tab");
+    forms.push_back("(" + flag + " 'ab'");
+  }
+  forms.push_back("curl x -u a:b");
+  forms.push_back("curl x --user a:b");
+  forms.push_back("curl x\t--user=a:b");
+  forms.push_back("aws configure set aws_access_key_id ab");
+  forms.push_back("AWS configure set AWS_SESSION_TOKEN ab");
+  forms.push_back("a.b\tTRUE\t/\tFALSE\t0\tn\tv");
+  forms.push_back("a.b\tfalse\t/\ttrue\t-1\tn\tv");
+  forms.push_back("cd ~ab/x");
+  forms.push_back("(~_a)");
+  forms.push_back("415 555 0100");
+  forms.push_back("(415) 555 0100.");
+  forms.push_back("123 45 6789");
   forms.push_back("bearer" + std::string(40, ' ') + "ab.cd.ef.gh.ij.kl");  // bearer-token, 16+
   forms.push_back("Bearer\t\tab.cd.ef.gh.ij.kl");
   for (const std::string& f : forms) {

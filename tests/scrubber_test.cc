@@ -6,12 +6,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <set>
 #include <thread>
+
+#include <re2/re2.h>
 
 #include "redaction/samples.h"
 #include "redaction/text_codec.h"
 #include "tests/test_util.h"
+#include "redaction/validators.h"
 
 namespace telguard::redaction {
 namespace {
@@ -95,6 +99,19 @@ TEST(Catalogue, HasAtLeastSixtyCredentialFormatsAndEveryPiiClass) {
   EXPECT_GE(fixed_shape, 60u + 6u);  // 60 formats + 6 context rules counted here
   for (auto c : {"credential", "email", "phone", "ip", "mac", "card", "iban", "ssn", "home-path"}) {
     EXPECT_TRUE(classes.count(c)) << c;
+  }
+}
+
+// Each rule's own RE2 is compiled lazily by the scrubber; here every one is
+// compiled under the scrubber's per-rule budget, so no lazy compile can fail
+// in a build that passed this test.
+TEST(Catalogue, EveryRuleCompilesWithinItsBudget) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_max_mem(ScrubberOptions{}.rule_max_mem);
+  for (const auto& r : DefaultRules()) {
+    const RE2 re(re2::StringPiece(r.pattern.data(), r.pattern.size()), o);
+    EXPECT_TRUE(re.ok()) << r.id << ": " << re.error();
   }
 }
 
@@ -385,6 +402,206 @@ TEST(Checksums, ACardFollowedByAnotherNumberIsStillFound) {
       EXPECT_EQ(out.text, "paid with [REDACTED:payment-card] 3 times") << card;
     }
   }
+}
+
+}  // namespace
+}  // namespace telguard::redaction
+
+// The broader deny-list (one test per form; every secret is generated here,
+// at run time). Each case names the rule that must fire, the text with
+// {S} (and {T}) standing for random values, and words that must survive.
+namespace telguard::redaction {
+namespace {
+
+struct FormCase {
+  const char* rule;
+  std::string text;  // {S}, {T}: random values that must not survive
+  std::vector<std::string> keep = {};
+};
+
+std::string Fill(std::string text, const std::string& s, const std::string& t) {
+  for (std::size_t at; (at = text.find("{S}")) != std::string::npos;) text.replace(at, 3, s);
+  for (std::size_t at; (at = text.find("{T}")) != std::string::npos;) text.replace(at, 3, t);
+  return text;
+}
+
+const std::vector<FormCase>& Forms() {
+  static const std::vector<FormCase> forms = {
+      // Authorization with any scheme word, and auth-params.
+      {"http-authorization", "Authorization: AWS4-HMAC-SHA256 Credential={S}/20261129/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={T}", {"Authorization:"}},
+      {"http-authorization", "Proxy-Authorization: Negotiate {S}", {"Proxy-Authorization:", "Negotiate"}},
+      {"http-authorization", "authorization: CustomScheme {S} then more", {"CustomScheme", "then more"}},
+      {"http-authorization", "Authorization: Digest username=\"{T}\", realm=\"api\", nonce=\"{S}\", response=\"{S}\"", {"Digest"}},
+      {"http-authorization", "{\\\"Authorization\\\":\\\"Bearer {S}\\\"}", {"Bearer"}},
+      // Key-bearing header names.
+      {"api-key-header", "X-Auth-Key: {S}", {"X-Auth-Key:"}},
+      {"api-key-header", "Ocp-Apim-Subscription-Key: {S}", {"Subscription-Key"}},
+      {"api-key-header", "x-functions-key: {S}", {"x-functions-key"}},
+      {"api-key-header", "X-Vault-Token: {S}", {"X-Vault-Token"}},
+      {"api-key-header", "PRIVATE-TOKEN: {S}", {"PRIVATE-TOKEN"}},
+      // Secret names.
+      {"secret-assignment", "STRIPE_KEY={S}", {"STRIPE_KEY="}},
+      {"secret-assignment", "WEBHOOK_SIGNING_SECRET={S}", {"SECRET="}},
+      {"secret-assignment", "GH_TOKEN={S}", {"GH_TOKEN="}},
+      {"secret-assignment", "GPG_PASSPHRASE={S}", {"GPG_PASSPHRASE="}},
+      {"secret-assignment", "passphrase: {S}", {"passphrase:"}},
+      {"secret-assignment", "DB_PASS={S}", {"DB_PASS="}},
+      {"openssl-pass-arg", "openssl enc -aes-256-cbc -pass pass:{S} -in a.txt", {"-in a.txt"}},
+      {"secret-flag-value", "keytool -importcert -storepass {S} -keystore app.jks", {"-keystore app.jks"}},
+      {"secret-flag-value", "openssl pkcs12 -export -passout {S} -out a.p12", {"-out a.p12"}},
+      // Escaped JSON, Go %q and %+v, XML.
+      {"secret-assignment", "body {\\\"user\\\":\\\"x\\\",\\\"password\\\":\\\"{S}\\\"}", {"\\\"password\\\":"}},
+      {"secret-assignment", "msg=\"login with \\\"password=\\\\\\\"{S}\\\\\\\"\\\"\""},
+      {"secret-assignment", "config: {User:deploy Password:{S} Port:5432}", {"Port:5432"}},
+      {"secret-assignment", "config: {User:\"deploy\" Password:\"{S}\"}", {"User:"}},
+      {"xml-secret-element", "<Credentials><AccessKeyId>{T}</AccessKeyId><SecretAccessKey>{S}</SecretAccessKey></Credentials>", {"<SecretAccessKey>"}},
+      {"xml-secret-element", "<password>{S}</password>", {"<password>"}},
+      {"xml-secret-element", "<SessionToken>{S}</SessionToken>", {"</SessionToken>"}},
+      // netrc.
+      {"netrc-password", "machine api.example.org login {T} password {S}", {"machine api.example.org"}},
+      {"netrc-password", "machine git.example.org\n  login {T}\n  password {S}\n", {"machine git.example.org"}},
+      {"netrc-password", "  password {S}", {"password"}},
+      {"netrc-login", "machine api.example.org login {T} password {S}", {"login"}},
+      // Flags with a space, curl -u, aws configure set.
+      {"secret-flag-value", "deploy --password {S} --verbose", {"--verbose"}},
+      {"secret-flag-value", "cli --api-key {S}", {"--api-key"}},
+      {"secret-flag-value", "cli --client-secret \"{S}\" --tenant x", {"--tenant x"}},
+      {"secret-flag-value", "cli --token '{S}'", {"--token"}},
+      {"curl-user", "curl -sS -u {T}:{S} https://api.example.org/v1", {"https://api.example.org/v1"}},
+      {"curl-user", "curl --user {T}:{S} -X POST https://api.example.org", {"-X POST"}},
+      {"curl-user", "curl -sSf --user={T}:{S} https://api.example.org", {"https://api.example.org"}},
+      {"aws-configure-set", "aws configure set aws_secret_access_key {S}", {"aws configure set"}},
+      {"aws-configure-set", "aws configure set profile.dev.aws_session_token {S} --profile dev", {"--profile dev"}},
+      // Netscape cookie jar.
+      {"netscape-cookie-jar", "#HttpOnly_.example.org\tTRUE\t/\tTRUE\t0\tsid\t{S}", {"sid"}},
+      {"netscape-cookie-jar", "api.example.org\tFALSE\t/v1\tFALSE\t1767225600\t{T}_session\t{S}"},
+      // Connection strings: empty user, '@' inside the password.
+      {"url-userinfo", "redis://:{S}@cache.internal:6379/0", {"cache.internal:6379"}},
+      {"url-userinfo", "postgres://app:{T}@{S}@db.internal:5432/app", {"db.internal:5432"}},
+      {"url-userinfo", "mongodb+srv://:{S}@cluster0.example.net/test", {"cluster0.example.net"}},
+      // Generic sk- / sk_ keys.
+      {"generic-sk-key", "key sk-{S}{T} rejected", {"rejected"}},
+      {"generic-sk-key", "key sk_{S}{T} rejected", {"rejected"}},
+      // Personal data with spaces, Windows, WSL, UNC, file:///, ~user.
+      {"home-directory-user", "open C:\\Users\\{S} {T}\\Documents\\plan.txt", {"Documents\\plan.txt"}},
+      {"home-directory-user", "open C:/Users/{S} {T}/Desktop/x", {"/Desktop/x"}},
+      {"home-directory-user", "cd /mnt/c/Users/{S} {T}/src/app", {"/src/app"}},
+      {"home-directory-user", "cd /mnt/c/Users/{S}/src/app", {"/src/app"}},
+      {"home-directory-user", "open \\\\wsl$\\Ubuntu\\home\\{S}\\src", {"src"}},
+      {"home-directory-user", "file:///C:/Users/{S}%20{T}/Documents/a.txt", {"Documents/a.txt"}},
+      {"home-directory-user", "file:///home/{S}/notes.md", {"notes.md"}},
+      {"unc-path-host", "copy \\\\{S}\\{T}\\reports\\q3.xlsx", {"reports\\q3.xlsx"}},
+      {"tilde-user", "cd ~{S}/projects", {"/projects"}},
+      {"tilde-user", "ls ~{S}", {"ls "}},
+  };
+  return forms;
+}
+
+// Lower-case letters only: a value no other rule recognises by its shape,
+// so the form's own rule must find it.
+std::string Word(std::uint32_t seed) { return telguard::testing::Token("", SampleAlphabet("a"), 12, seed); }
+std::string Value(std::uint32_t seed) { return telguard::testing::Token("", SampleAlphabet("an"), 24, seed); }
+
+TEST(Forms, EachFormOfTheBroaderDenyListIsRemoved) {
+  for (std::size_t i = 0; i < Forms().size(); ++i) {
+    const FormCase& c = Forms()[i];
+    for (std::uint32_t seed = 1; seed <= 5; ++seed) {
+      const bool names = std::string_view(c.rule).find("user") != std::string_view::npos ||
+                         std::string_view(c.rule) == "unc-path-host";
+      const std::string s = names ? Word(seed * 131 + static_cast<std::uint32_t>(i)) : Value(seed * 131 + static_cast<std::uint32_t>(i));
+      const std::string t = Word(seed * 977 + static_cast<std::uint32_t>(i));
+      const std::string text = Fill(c.text, s, t);
+      const ScrubResult r = S().Scrub(text);
+      ASSERT_TRUE(r.ok);
+      EXPECT_TRUE(HasHit(r, c.rule)) << c.rule << ": " << text << "\n -> " << r.text;
+      EXPECT_EQ(r.text.find(s), std::string::npos) << c.rule << ": " << text << "\n -> " << r.text;
+      if (c.text.find("{T}") != std::string::npos && std::string_view(c.rule) != "api-key-header" &&
+          c.text.find("_session") == std::string::npos && c.text.find("username") == std::string::npos) {
+        EXPECT_EQ(r.text.find(t), std::string::npos) << c.rule << " ({T}): " << text << "\n -> " << r.text;
+      }
+      for (const std::string& k : c.keep) EXPECT_NE(r.text.find(k), std::string::npos) << k << " lost: " << r.text;
+      EXPECT_EQ(S().Scrub(r.text).text, r.text) << "not idempotent: " << text;
+      // The same line through ScrubLines (telguard scrub), unless it spans lines.
+      if (text.find('\n') == std::string::npos) EXPECT_EQ(S().ScrubLines(text).text, r.text) << text;
+    }
+  }
+}
+
+// A prefixed shape is a finding whatever its checksum says: the checksum
+// only adds confidence (RuleHit::verified).
+TEST(Forms, GithubTokenWithAFailingChecksumIsStillRemoved) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    const std::string good = Github(seed);
+    std::string bad = good;
+    bad.back() = bad.back() == 'A' ? 'B' : 'A';
+    ASSERT_FALSE(GithubChecksumValid(bad));
+    const ScrubResult rb = S().Scrub("push with " + bad + " failed");
+    EXPECT_EQ(rb.text, "push with [REDACTED:github-pat] failed");
+    ASSERT_TRUE(HasHit(rb, "github-pat"));
+    EXPECT_EQ(rb.hits[0].verified, 0u);
+    const ScrubResult rg = S().Scrub("push with " + good + " failed");
+    EXPECT_EQ(rg.text, "push with [REDACTED:github-pat] failed");
+    ASSERT_FALSE(rg.hits.empty());
+    EXPECT_EQ(rg.hits[0].verified, 1u);
+    // The wire check treats both alike.
+    bool failed = true;
+    EXPECT_EQ(S().FindCredential("{\"e\":\"" + bad + "\"}", &failed), "github-pat");
+  }
+}
+
+TEST(Forms, PiiWithSpaces) {
+  const auto& rules = DefaultRules();
+  const Rule& ssn = *std::find_if(rules.begin(), rules.end(), [](const Rule& r) { return r.id == "us-ssn"; });
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) {
+    std::string v = MakeSample(ssn, Rng(seed));
+    std::replace(v.begin(), v.end(), '-', ' ');
+    EXPECT_EQ(S().Scrub("SSN " + v + " on file").text, "SSN [REDACTED:us-ssn] on file") << v;
+    auto rnd = Rng(seed + 100);
+    const std::string exch = std::to_string(200 + rnd() % 800), line = std::to_string(1000 + rnd() % 9000);
+    for (const std::string& phone : {"415 " + exch + " " + line, "(415) " + exch + " " + line}) {
+      const ScrubResult r = S().Scrub("call " + phone + " today");
+      EXPECT_TRUE(HasHit(r, "phone-us")) << phone << " -> " << r.text;
+      EXPECT_EQ(r.text.find(line), std::string::npos) << r.text;
+    }
+  }
+}
+
+// What is benign stays exactly as it is.
+TEST(OverRedaction, GuardsForWhatIsBenign) {
+  const std::string keep[] = {
+      "listening on 127.0.0.1:8080", "connect ECONNREFUSED 127.0.0.1:5432", "bound to [::1]:9229",
+      "connect ECONNREFUSED ::1:6379", "dev server at http://0.0.0.0:5173/", "version 1.4.2+sha.5114f85",
+      "version 1.0.0+20130313144700", "git clone git@github.com:octo-org/widgets.git",
+      "remote git@gitlab.example.com:team/backend.git", "System.Runtime, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b03f5f7f11d50a3a",
+      "PublicKeyToken=null", "auth: unauthorized", "error: credentials: missing", "password: required", "token: expired",
+      "api_key: <your-api-key>", "password=${DB_PASSWORD}", "token=$GITHUB_TOKEN", "secret: \"***\"",
+      "login failed: password incorrect", "cd ~/projects/widgets", "range ~1.2.3", "--max-tokens 4096",
+      "--token-file /run/secrets/t", "docker login --password-stdin registry.example.com", "ls -u -t",
+      "sk-learn style pipeline", "the password field is empty", "aws configure set region us-east-1",
+  };
+  for (const auto& k : keep) {
+    const ScrubResult r = S().Scrub(k);
+    EXPECT_EQ(r.text, k) << "hits: " << (r.hits.empty() ? "" : std::string(r.hits[0].rule_id));
+  }
+}
+
+// A few hundred realistic benign agent log and error lines (tests/data):
+// at most 2% of them may change.
+TEST(OverRedaction, BenignCorpusChangesAtMostTwoPercent) {
+  const std::string corpus = telguard::testing::ReadFile(std::string(TELGUARD_SOURCE_DIR) + "/tests/data/benign_log_lines.txt");
+  const auto lines = telguard::testing::Lines(corpus);
+  ASSERT_GE(lines.size(), 300u);
+  std::size_t changed = 0;
+  for (const auto& line : lines) {
+    const ScrubResult r = S().Scrub(line);
+    ASSERT_TRUE(r.ok);
+    if (r.text != line) {
+      ++changed;
+      std::cout << "changed: " << line << "\n     -> " << r.text << "\n";
+    }
+  }
+  std::cout << changed << " of " << lines.size() << " benign lines changed\n";
+  EXPECT_LE(changed * 100, lines.size() * 2) << changed << " of " << lines.size();
 }
 
 }  // namespace

@@ -54,6 +54,8 @@ TEST(Ssn, InvalidRanges) {
   EXPECT_FALSE(SsnValid("912-12-3456"));
   EXPECT_FALSE(SsnValid("123-00-3456"));
   EXPECT_FALSE(SsnValid("123-45-0000"));
+  EXPECT_TRUE(SsnValid("123 45 6789"));   // spaces are a separator too
+  EXPECT_FALSE(SsnValid("123 45-6789"));  // but not mixed
   for (std::uint32_t seed = 1; seed < 50; ++seed) {
     EXPECT_TRUE(SsnValid(MakeSample(RuleById("us-ssn"), telguard::testing::Rng(seed))));
   }
@@ -63,12 +65,35 @@ TEST(GithubChecksum, Crc32MatchesTheStandardCheckValue) {
   EXPECT_EQ(Crc32("123456789"), 0xCBF43926u);  // the CRC-32/ISO-HDLC check value
 }
 
-TEST(GithubChecksum, AcceptsGeneratedAndRejectsNearMiss) {
+TEST(GithubChecksum, AcceptsGeneratedAndRejectsAChangedCharacter) {
   for (std::uint32_t seed = 1; seed < 50; ++seed) {
     const std::string t = MakeSample(RuleById("github-pat"), telguard::testing::Rng(seed));
     EXPECT_TRUE(GithubChecksumValid(t)) << t;
-    EXPECT_FALSE(GithubChecksumValid(MakeNearMiss(RuleById("github-pat"), telguard::testing::Rng(seed))));
+    std::string bad = t;
+    bad.back() = bad.back() == 'A' ? 'B' : 'A';
+    EXPECT_FALSE(GithubChecksumValid(bad));
   }
+  // The checksum adds confidence; it never decides whether a prefixed
+  // token is removed.
+  EXPECT_FALSE(ValidatorGates(Validator::kGithubCrc32));
+  EXPECT_TRUE(ValidatorGates(Validator::kLuhn));
+}
+
+TEST(Ipv4, LoopbackAndUnspecifiedAreNotFindings) {
+  EXPECT_FALSE(Ipv4NotLocal("127.0.0.1"));
+  EXPECT_FALSE(Ipv4NotLocal("127.255.1.9"));
+  EXPECT_FALSE(Ipv4NotLocal("0.0.0.0"));
+  EXPECT_TRUE(Ipv4NotLocal("192.0.2.10"));
+  EXPECT_TRUE(Ipv4NotLocal("10.0.0.1"));
+}
+
+TEST(AssignedValue, StatusWordsAndPlaceholdersAreNotValues) {
+  for (const char* v : {"unauthorized", "Required", "none", "null", "${DB_PASSWORD}", "$TOKEN", "<your-api-key>",
+                        "***", "********", "%s", "{{ secret }}", "%APPDATA%", "xxxx"}) {
+    EXPECT_FALSE(LooksAssigned(v)) << v;
+  }
+  EXPECT_TRUE(LooksAssigned(telguard::testing::Token("", SampleAlphabet("a"), 8, 1)));
+  EXPECT_TRUE(LooksAssigned("hunter2"));
 }
 
 TEST(Entropy, GeneratedTokensPassWordsAndHexFail) {
@@ -76,11 +101,17 @@ TEST(Entropy, GeneratedTokensPassWordsAndHexFail) {
   EXPECT_FALSE(LooksGenerated("aaaaaaaaaaaaaaaaaaaaaaaa1"));
   EXPECT_FALSE(LooksGenerated("e83c5163316f89bfbde7d9ab23ca2e25604af290"));
   EXPECT_FALSE(LooksGenerated("TelemetryClientConfiguration"));
+  EXPECT_FALSE(LooksGenerated("completion_tokens=221"));  // an assignment, not a key
+  EXPECT_TRUE(LooksGenerated("x=" + telguard::testing::Token("", SampleAlphabet("an"), 32, 4)));
+  EXPECT_TRUE(LooksGenerated(telguard::testing::Token("", SampleAlphabet("an"), 30, 5) + "=="));
 }
 
 TEST(Ipv6, ParsesAddressesNotScopes) {
   EXPECT_TRUE(Ipv6Valid("2001:db8::1"));
-  EXPECT_TRUE(Ipv6Valid("::1"));
+  // Loopback and unspecified addresses are not personal data.
+  EXPECT_FALSE(Ipv6Valid("::1"));
+  EXPECT_FALSE(Ipv6Valid("::1:6379"));  // loopback with a port
+  EXPECT_TRUE(Ipv6Valid("::ffff:c000:0280"));
   EXPECT_TRUE(Ipv6Valid("fe80:0:0:0:200:f8ff:fe21:67cf"));
   EXPECT_FALSE(Ipv6Valid("abcd::"));
   EXPECT_FALSE(Ipv6Valid("12:34"));

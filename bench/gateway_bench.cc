@@ -1,0 +1,122 @@
+// The gateway's per-request work for a 512-record batch, per core, against
+// a pass-through baseline measured in the same run:
+//   PassThrough  decode + re-encode (what any OTLP proxy does)
+//   Gateway      decode + profile filter (classes, free-text template,
+//                scrubbers) + re-encode + wire check
+// for JSON and protobuf bodies shaped like Claude Code's logs (api_request,
+// tool_result with an error text, user_prompt with a prompt). items_per_second
+// is records per second on one core; p50_us / p99_us are per batch, so the
+// added latency of the privacy stage is Gateway minus PassThrough.
+// The end-to-end HTTP figures (wrk) and idle memory: bench/gateway_http_bench.sh.
+#include <benchmark/benchmark.h>
+
+#include <string>
+
+#include "bench/bench_util.h"
+#include "gateway/otlp_codec.h"
+#include "gateway/otlp_filter.h"
+#include "gateway/profile.h"
+#include "gateway/value_policy.h"
+#include "redaction/scrubber.h"
+
+namespace {
+
+using namespace telguard::gateway;
+
+std::string Attr(const std::string& k, const std::string& v) {
+  return R"({"key":")" + k + R"(","value":{"stringValue":")" + v + R"("}})";
+}
+std::string IntAttr(const std::string& k, long v) {
+  return R"({"key":")" + k + R"(","value":{"intValue":")" + std::to_string(v) + R"("}})";
+}
+
+std::string Batch512() {
+  std::string records;
+  for (int i = 0; i < 512; ++i) {
+    if (!records.empty()) records += ",";
+    const std::string common = Attr("session.id", "5f0c6d1e-2b7a-4c39-9d4e-" + std::to_string(100000000000 + i)) + "," +
+                               Attr("app.version", "2.0.14") + "," + Attr("terminal.type", "vscode");
+    switch (i % 4) {
+      case 0:
+      case 1:
+        records += R"({"timeUnixNano":"1700000000000000000","body":{"stringValue":"claude_code.api_request"},"attributes":[)" +
+                   Attr("event.name", "api_request") + "," + Attr("model", "claude-sonnet-4-5") + "," +
+                   IntAttr("input_tokens", 1000 + i) + "," + IntAttr("output_tokens", 300) + "," +
+                   R"({"key":"cost_usd","value":{"doubleValue":0.0123}},)" + IntAttr("duration_ms", 2100) + "," + common +
+                   "]}";
+        break;
+      case 2:
+        records += R"({"timeUnixNano":"1700000000000000000","body":{"stringValue":"claude_code.tool_result"},"attributes":[)" +
+                   Attr("event.name", "tool_result") + "," + Attr("tool_name", "Bash") + "," + Attr("success", "false") +
+                   "," + IntAttr("duration_ms", 41) + "," +
+                   Attr("error", "Command failed with exit code 1: cannot open /home/user/project/file.txt") + "," +
+                   Attr("tool_parameters", R"({\"bash_command\":\"cat /home/user/project/file.txt\"})") + "," + common + "]}";
+        break;
+      default:
+        records += R"({"timeUnixNano":"1700000000000000000","body":{"stringValue":"claude_code.user_prompt"},"attributes":[)" +
+                   Attr("event.name", "user_prompt") + "," + Attr("prompt_length", "118") + "," +
+                   Attr("prompt", "please refactor the parser and keep the tests green") + "," + common + "]}";
+    }
+  }
+  return R"({"resourceLogs":[{"resource":{"attributes":[)" + Attr("service.name", "claude-code") + "," +
+         Attr("service.version", "2.0.14") + "," + Attr("os.type", "linux") + "," + Attr("host.arch", "amd64") +
+         R"(]},"scopeLogs":[{"scope":{"name":"com.anthropic.claude_code.events","version":"2.0.14"},"logRecords":[)" +
+         records + "]}]}]}";
+}
+
+const std::string& Body(WireFormat f) {
+  static const std::string json = Batch512();
+  static const std::string pb = [] {
+    DecodeResult d = Decode(Signal::kLogs, WireFormat::kJson, json, {});
+    return Encode(*d.message, WireFormat::kProtobuf);
+  }();
+  return f == WireFormat::kJson ? json : pb;
+}
+
+void PassThrough(benchmark::State& state, WireFormat f) {
+  const std::string& body = Body(f);
+  telguard::bench::Latencies lat;
+  for (auto _ : state) {
+    telguard::bench::Timed(lat, [&] {
+      DecodeResult d = Decode(Signal::kLogs, f, body, {});
+      benchmark::DoNotOptimize(Encode(*d.message, f));
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+  lat.Report(state);
+}
+
+void Gateway(benchmark::State& state, WireFormat f) {
+  const std::string& body = Body(f);
+  std::string error;
+  static const auto profiles = ProfileSet::LoadEmbedded(&error);
+  static const ValuePolicy values(telguard::redaction::Scrubber::Default());
+  const FilterOptions o{profiles.get(), nullptr, &values};
+  const auto& scrubber = telguard::redaction::Scrubber::Default();
+  telguard::bench::Latencies lat;
+  std::int64_t kept = 0;
+  for (auto _ : state) {
+    telguard::bench::Timed(lat, [&] {
+      DecodeResult d = Decode(Signal::kLogs, f, body, {});
+      FilterResult r = FilterRequest(Signal::kLogs, *d.message, o, 1);
+      const std::string out = Encode(*r.request, f);
+      bool failed = false;
+      benchmark::DoNotOptimize(scrubber.FindCredential(out, &failed));
+      kept += r.items_kept;
+    });
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(body.size()));
+  state.counters["kept_per_batch"] = static_cast<double>(kept) / static_cast<double>(state.iterations());
+  lat.Report(state);
+}
+
+BENCHMARK_CAPTURE(PassThrough, json_512, WireFormat::kJson)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(Gateway, json_512, WireFormat::kJson)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(PassThrough, protobuf_512, WireFormat::kProtobuf)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(Gateway, protobuf_512, WireFormat::kProtobuf)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
