@@ -460,9 +460,10 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       prev = {};
     }
   };
+  // A placeholder ends a number's context, except <symbols> (punctuation).
   auto placeholder = [&](std::string_view p) {
     w.Text() += p;
-    prev = {};
+    if (p != "<symbols>") prev = {};
   };
   auto number = [&](std::string_view digits) {
     if (impl_->NumberKept(digits, prev)) {
@@ -617,7 +618,7 @@ bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
       }
       if (b == '<' || b == '[') {
         if (const auto p = PlaceholderAt(chunk.substr(k)); !p.empty()) {
-          prev = {};
+          if (p != "<symbols>") prev = {};  // <symbols> is punctuation
           punct_run = 0;
           k += p.size();
           continue;
