@@ -13,6 +13,7 @@
 #include <string>
 
 #include "bench/bench_util.h"
+#include "bench/otlp_batch.h"
 #include "gateway/otlp_codec.h"
 #include "gateway/otlp_filter.h"
 #include "gateway/profile.h"
@@ -23,49 +24,8 @@ namespace {
 
 using namespace telguard::gateway;
 
-std::string Attr(const std::string& k, const std::string& v) {
-  return R"({"key":")" + k + R"(","value":{"stringValue":")" + v + R"("}})";
-}
-std::string IntAttr(const std::string& k, long v) {
-  return R"({"key":")" + k + R"(","value":{"intValue":")" + std::to_string(v) + R"("}})";
-}
-
-std::string Batch512() {
-  std::string records;
-  for (int i = 0; i < 512; ++i) {
-    if (!records.empty()) records += ",";
-    const std::string common = Attr("session.id", "5f0c6d1e-2b7a-4c39-9d4e-" + std::to_string(100000000000 + i)) + "," +
-                               Attr("app.version", "2.0.14") + "," + Attr("terminal.type", "vscode");
-    switch (i % 4) {
-      case 0:
-      case 1:
-        records += R"({"timeUnixNano":"1700000000000000000","body":{"stringValue":"claude_code.api_request"},"attributes":[)" +
-                   Attr("event.name", "api_request") + "," + Attr("model", "claude-sonnet-4-5") + "," +
-                   IntAttr("input_tokens", 1000 + i) + "," + IntAttr("output_tokens", 300) + "," +
-                   R"({"key":"cost_usd","value":{"doubleValue":0.0123}},)" + IntAttr("duration_ms", 2100) + "," + common +
-                   "]}";
-        break;
-      case 2:
-        records += R"({"timeUnixNano":"1700000000000000000","body":{"stringValue":"claude_code.tool_result"},"attributes":[)" +
-                   Attr("event.name", "tool_result") + "," + Attr("tool_name", "Bash") + "," + Attr("success", "false") +
-                   "," + IntAttr("duration_ms", 41) + "," +
-                   Attr("error", "Command failed with exit code 1: cannot open /home/user/project/file.txt") + "," +
-                   Attr("tool_parameters", R"({\"bash_command\":\"cat /home/user/project/file.txt\"})") + "," + common + "]}";
-        break;
-      default:
-        records += R"({"timeUnixNano":"1700000000000000000","body":{"stringValue":"claude_code.user_prompt"},"attributes":[)" +
-                   Attr("event.name", "user_prompt") + "," + Attr("prompt_length", "118") + "," +
-                   Attr("prompt", "please refactor the parser and keep the tests green") + "," + common + "]}";
-    }
-  }
-  return R"({"resourceLogs":[{"resource":{"attributes":[)" + Attr("service.name", "claude-code") + "," +
-         Attr("service.version", "2.0.14") + "," + Attr("os.type", "linux") + "," + Attr("host.arch", "amd64") +
-         R"(]},"scopeLogs":[{"scope":{"name":"com.anthropic.claude_code.events","version":"2.0.14"},"logRecords":[)" +
-         records + "]}]}]}";
-}
-
 const std::string& Body(WireFormat f) {
-  static const std::string json = Batch512();
+  static const std::string json = telguard::bench::ClaudeLogsBatch512();
   static const std::string pb = [] {
     DecodeResult d = Decode(Signal::kLogs, WireFormat::kJson, json, {});
     return Encode(*d.message, WireFormat::kProtobuf);

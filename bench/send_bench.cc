@@ -1,13 +1,17 @@
 // Per-event send latency on loopback: the HTTP sender on its reused
 // connection against a new connection per event (a fresh sender each time),
-// in the same run, plus the cost of a call while the circuit is open.
+// in the same run, plus the cost of a call while the circuit is open (the
+// event goes to the SQLite spool), and the spool append itself, each against
+// the old segment format's append (the baseline) in the same run, with
+// synchronous NORMAL and FULL (durability against power loss).
 // Targets: reused p50 <= 60 us, p99 <= 250 us, zero new connections after the
-// first; circuit open p99 <= 50 us.
+// first; circuit open p99 <= 50 us (NORMAL).
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
 
 #include "bench/bench_util.h"
+#include "bench/legacy_segment_append.h"
 #include "sender/http_sender.h"
 #include "tests/test_server.h"
 
@@ -58,22 +62,56 @@ void BM_SendNewConnectionPerEvent(benchmark::State& state) {
 // Bounded: each new connection leaves a socket in TIME_WAIT.
 BENCHMARK(BM_SendNewConnectionPerEvent)->Iterations(2000);
 
+std::unique_ptr<telguard::sender::Spool> FreshSpool(const std::string& dir, telguard::sender::Durability d) {
+  std::filesystem::remove_all(dir);
+  telguard::sender::SpoolOptions so;
+  so.durability = d;
+  so.max_events = 1000;  // reached during the run: the bound's deletes are measured too
+  std::string err;
+  return telguard::sender::Spool::Open(dir, so, &err);
+}
+
+// arg 0: synchronous NORMAL (default; survives a crash of the process),
+// arg 1: FULL (survives a power loss).
 void BM_SendCircuitOpen(benchmark::State& state) {
   const std::string dir = "/tmp/telguard-bench-spool";
-  std::filesystem::remove_all(dir);
-  std::string err;
-  telguard::sender::SpoolOptions so;
-  so.fsync = false;  // the default: durable against a crash or kill of the process
-  so.max_events = 1000;
-  auto spool = telguard::sender::Spool::Open(dir, so, &err);
+  auto spool = FreshSpool(dir, state.range(0) ? telguard::sender::Durability::kFull
+                                              : telguard::sender::Durability::kNormal);
   auto s = Make("http://127.0.0.1:" + std::to_string(telguard::testing::ClosedPort()) + "/x", spool.get());
   (void)s->Send(kBody);  // fails, opens the circuit (threshold 1)
   telguard::bench::Latencies lat;
   for (auto _ : state) telguard::bench::Timed(lat, [&] { benchmark::DoNotOptimize(s->Send(kBody)); });
   lat.Report(state);
+  state.counters["spooled"] = static_cast<double>(spool->size());
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_SendCircuitOpen)->Iterations(5000);
+BENCHMARK(BM_SendCircuitOpen)->Arg(0)->Arg(1)->Iterations(5000);
+
+// The spool append alone: SQLite (NORMAL / FULL) ...
+void BM_SpoolAppendSqlite(benchmark::State& state) {
+  const std::string dir = "/tmp/telguard-bench-spool";
+  auto spool = FreshSpool(dir, state.range(0) ? telguard::sender::Durability::kFull
+                                              : telguard::sender::Durability::kNormal);
+  telguard::bench::Latencies lat;
+  std::string err;
+  const telguard::sender::SpoolRecord rec{"http://127.0.0.1:9/x", "", "bench", "application/json", kBody};
+  for (auto _ : state) telguard::bench::Timed(lat, [&] { benchmark::DoNotOptimize(spool->Append(rec, &err)); });
+  lat.Report(state);
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_SpoolAppendSqlite)->Arg(0)->Arg(1)->Iterations(5000);
+
+// ... against the old segment format's append (no fsync / fdatasync each).
+void BM_SpoolAppendOldSegments(benchmark::State& state) {
+  const std::string dir = "/tmp/telguard-bench-segments";
+  std::filesystem::remove_all(dir);
+  telguard::bench::LegacySegmentAppend old(dir, state.range(0) != 0);
+  telguard::bench::Latencies lat;
+  for (auto _ : state) telguard::bench::Timed(lat, [&] { benchmark::DoNotOptimize(old.Append(kBody)); });
+  lat.Report(state);
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_SpoolAppendOldSegments)->Arg(0)->Arg(1)->Iterations(5000);
 
 // The same call when there is no spool: the decision alone.
 void BM_SendCircuitOpenNoSpool(benchmark::State& state) {

@@ -74,7 +74,7 @@ int RunConsent(const ConsentOptions& o) {
       std::fprintf(stderr, "telguard consent: %s\n", err.c_str());
       return kExitInput;
     }
-    std::printf("telguard: deleted %zu spool files and the identity of %zu apps\n", stats.spool_files_removed,
+    std::printf("telguard: deleted %zu spooled events and the identity of %zu apps\n", stats.spool_events_removed,
                 stats.identities_removed);
   }
   const ConsentDecision d = DecideConsent(config, o.app);

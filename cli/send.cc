@@ -73,6 +73,7 @@ DestinationOptions DestinationFrom(const SendOptions& so) {
   o.ca_file = {so.http.ca_file, "--ca-file"};
   o.allow_insecure_http = so.http.allow_insecure_http;
   o.debug = so.debug;
+  o.app = so.http.app;
   if (so.http.deadline_ms > 0) o.deadline = std::chrono::milliseconds(so.http.deadline_ms);
   return o;
 }
@@ -145,20 +146,20 @@ int Prepare(const SendOptions& so, const char* cmd, Config* config, Destination*
 
 struct SendCounts {
   std::size_t delivered = 0, kept = 0, dropped = 0;
+  std::string config_error;  // the first configuration error (401/403, TLS verification)
 };
 
 // Hands one event to the destination; after a stop signal, spools it
 // without network (it was read, so it is kept).
 void Deliver(OpenedDestination& out, EventOutcome& e, SendCounts* n) {
   sender::SendResult r;
-  std::string err;
   if (StopSignal() != 0 && out.spool) {
-    r = out.spool->Append(e.body, &err) ? sender::SendResult{sender::Delivery::kKept, "interrupted", 0}
-                                        : sender::SendResult{sender::Delivery::kDropped, "spool: " + err, 0};
+    r = out.http->Keep(e.body, "interrupted");
   } else {
     r = out.target->Send(e.body);
   }
   e.audit.delivery = sender::DeliveryName(r.delivery);
+  if (r.configuration_error && n->config_error.empty()) n->config_error = r.reason;
   switch (r.delivery) {
     case sender::Delivery::kDelivered: ++n->delivered; break;
     case sender::Delivery::kKept: ++n->kept; break;
@@ -167,6 +168,20 @@ void Deliver(OpenedDestination& out, EventOutcome& e, SendCounts* n) {
       e.audit.reasons.push_back({"", "sender:" + r.reason});
       e.error = "not delivered: " + r.reason;
       break;
+  }
+}
+
+// A damaged spool moved aside, the old format migrated, a full disk: said once.
+void PrintSpoolFaults(const char* cmd, const OpenedDestination& out) {
+  if (!out.spool) return;
+  const sender::SpoolStats st = out.spool->stats();
+  if (!st.notice.empty()) std::fprintf(stderr, "telguard %s: %s\n", cmd, st.notice.c_str());
+  if (st.last_status != sender::SpoolStatus::kOk && st.last_error != st.notice) {
+    std::fprintf(stderr, "telguard %s: %s\n", cmd, st.last_error.c_str());
+  }
+  if (st.dead_letters > 0) {
+    std::fprintf(stderr, "telguard %s: %llu events refused repeatedly are kept aside (dead letters) in %s\n", cmd,
+                 static_cast<unsigned long long>(st.dead_letters), out.spool->dir().c_str());
   }
 }
 
@@ -183,6 +198,10 @@ void PrintSendSummary(const RunStats& stats, const SendCounts& n, const OpenedDe
   }
   if (StopSignal() != 0) std::fprintf(stderr, "; stopped by %s: input not read further", StopSignalName());
   std::fprintf(stderr, "\n");
+  PrintSpoolFaults("send", out);
+  if (!n.config_error.empty()) {
+    std::fprintf(stderr, "telguard send: %s: events are kept in the spool until it is fixed\n", n.config_error.c_str());
+  }
 }
 
 int RunSend(const SendOptions& so) {
@@ -222,6 +241,7 @@ int RunSend(const SendOptions& so) {
   PrintSendSummary(stats, n, *out);
   if (StopSignal() != 0) return 128 + StopSignal();
   if (!ok) return kExitInput;
+  if (!n.config_error.empty()) return kExitUsage;
   return n.dropped > 0 ? kExitFailed : kExitOk;
 }
 
@@ -247,7 +267,12 @@ int RunFlush(const HttpArgs& args) {
   std::fprintf(stderr, "telguard flush: %zu delivered, %zu dropped, %zu remaining%s%s\n", s.delivered, s.dropped,
                s.remaining, s.stopped_because.empty() ? "" : " (stopped: ",
                s.stopped_because.empty() ? "" : (s.stopped_because + ")").c_str());
+  PrintSpoolFaults("flush", *out);
+  if (s.configuration_error) {
+    std::fprintf(stderr, "telguard flush: configuration error: events are kept in the spool until it is fixed\n");
+  }
   if (StopSignal() != 0) return 128 + StopSignal();
+  if (s.configuration_error) return kExitUsage;
   return s.remaining == 0 && s.dropped == 0 ? kExitOk : kExitFailed;
 }
 

@@ -135,6 +135,7 @@ DestinationOptions FromClientOptions(const ClientOptions& o) {
   d.ca_file = {o.ca_file, "ClientOptions::ca_file"};
   d.deadline = o.deadline;
   d.user_agent = o.app_name + "/" + o.app_version;
+  d.app = o.app_name;
   d.debug = o.debug;
   d.debug_log = {o.debug_log_file, "ClientOptions::debug_log_file"};
   return d;

@@ -54,7 +54,9 @@ void FillHttp(const DestinationOptions& o, Destination* d) {
   d->http.ca_file = d->ca_file.value;
   d->http.allow_insecure_http = o.allow_insecure_http;
   d->http.deadline = o.deadline;
+  d->http.app = o.app;
   d->headers = o.headers;
+  d->http.headers = o.headers;
 }
 
 std::string Lower(std::string s) {

@@ -58,6 +58,7 @@ struct DestinationOptions {
   bool allow_insecure_http = false;
   std::chrono::milliseconds deadline{1000};
   std::string user_agent = "telguard/0.1.0";
+  std::string app = "telguard";  // whose events these are: the spool keeps it per event (consent off purges)
   bool debug = false;           // --debug / ClientOptions::debug
   Setting debug_log;            // a file; empty: TELGUARD_DEBUG_LOG, else stderr
   std::vector<Header> headers;  // extra request headers (gateway: --upstream-header)

@@ -5,29 +5,28 @@
 #include <filesystem>
 
 #include "client/local_files.h"
+#include "sender/spool.h"
 
 namespace telguard {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The segment spool keeps no app per record: until the spool records one,
-// every spooled body goes (segments and the cursor; the lock files stay).
-bool PurgeSpool(const std::string& dir, ForgetStats* stats, std::string* error) {
+// The spool keeps the app of each event: that app's events go (every app's
+// when `app` is empty), securely deleted and checkpointed.
+bool PurgeSpool(const std::string& dir, std::string_view app, ForgetStats* stats, std::string* error) {
   std::error_code ec;
   if (dir.empty() || !fs::is_directory(dir, ec)) return true;
-  bool ok = true;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.rfind("seg-", 0) != 0 && name != "cursor") continue;
-    if (fs::remove(e.path(), ec)) {
-      ++stats->spool_files_removed;
-    } else if (ec) {
-      *error = "cannot remove " + e.path().string() + ": " + ec.message();
-      ok = false;
-    }
+  auto spool = sender::Spool::Open(dir, {}, error);
+  if (!spool) return false;
+  std::size_t removed = 0;
+  const sender::SpoolStatus st = spool->Purge(app, &removed);
+  stats->spool_events_removed += removed;
+  if (st != sender::SpoolStatus::kOk) {
+    *error = "cannot delete the spooled events in " + dir + ": " + spool->stats().last_error;
+    return false;
   }
-  return ok;
+  return true;
 }
 
 bool ForgetIdentities(const Config& config, std::string_view app, ForgetStats* stats, std::string* error) {
@@ -56,7 +55,7 @@ bool ForgetIdentities(const Config& config, std::string_view app, ForgetStats* s
 bool ForgetApp(const Config& config, std::string_view app, const DestinationOptions& spool, bool identity,
                ForgetStats* stats, std::string* error) {
   const Setting dir = ResolveSpoolDir(spool, config);
-  bool ok = PurgeSpool(dir.value, stats, error);
+  bool ok = PurgeSpool(dir.value, app, stats, error);
   if (identity) ok = ForgetIdentities(config, app, stats, error) && ok;
   return ok;
 }

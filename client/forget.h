@@ -18,7 +18,7 @@
 namespace telguard {
 
 struct ForgetStats {
-  std::size_t spool_files_removed = 0;
+  std::size_t spool_events_removed = 0;
   std::size_t identities_removed = 0;
 };
 

@@ -37,16 +37,21 @@ typedef enum telguard_status {
 } telguard_status;
 
 typedef struct telguard_options {
-  const char* app_name;       /* required: envelope "source", e.g. "agentcli" */
+  const char* app_name;       /* required: envelope "source", e.g. "agentcli"; also the directory of
+                                 this app's consent, install id, pseudonym key and notice marker
+                                 (1..64 of [A-Za-z0-9._@+-], starting with a letter or digit) */
   const char* app_version;    /* required: e.g. "1.18.3" */
   const char* endpoint;       /* NULL: $TELGUARD_ENDPOINT */
-  const char* local_file;     /* local-only mode: a JSONL file instead of the network */
+  const char* local_file;     /* local-only mode: a JSONL file instead of the network (NULL:
+                                 $TELGUARD_LOCAL_FILE); wins over any endpoint */
   const char* spool_dir;      /* NULL: $TELGUARD_SPOOL or the XDG state dir */
-  const char* config_dir;     /* NULL: $XDG_CONFIG_HOME/telguard or ~/.config/telguard */
+  const char* config_dir;     /* NULL: $XDG_CONFIG_HOME/telguard or ~/.config/telguard; the app's
+                                 files go in <config_dir>/<app_name>/ */
   const char* api_key_env;    /* name of the variable holding the API key */
   const char* ca_file;
   const char* prices_file;    /* per-model price list; NULL: embedded */
-  int debug;                  /* nonzero: write each event, as sent, to stderr */
+  int debug;                  /* nonzero (or $TELGUARD_DEBUG on): write each event, as sent, to
+                                 stderr or $TELGUARD_DEBUG_LOG */
   int deadline_ms;            /* 0: 1000 */
 } telguard_options;
 

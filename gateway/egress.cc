@@ -5,18 +5,6 @@
 namespace telguard::gateway {
 namespace {
 
-// An encoding that sends the filtered bytes as they are, with the
-// destination's Content-Type (the bytes were encoded before the wire check).
-class AsIs final : public sender::Encoding {
- public:
-  explicit AsIs(std::string content_type) : content_type_(std::move(content_type)) {}
-  std::string_view content_type() const override { return content_type_; }
-  std::string Encode(std::string_view body) const override { return std::string(body); }
-
- private:
-  std::string content_type_;
-};
-
 struct RouteSpec {
   const char* name;  // spool sub-directory
   std::string GatewayOptions::*url;
@@ -50,11 +38,10 @@ std::unique_ptr<Egress> Egress::Create(const GatewayOptions& o, const redaction:
       route.spool = sender::Spool::Open(o.spool_dir + "/" + r.name, {}, error);
       if (!route.spool) return nullptr;
     }
-    route.encoding = std::make_unique<AsIs>(r.content_type);
     sender::HttpSenderOptions so = o.http;
     so.endpoint = o.*r.url;
     so.spool = route.spool.get();
-    so.encoding = route.encoding.get();
+    so.content_type = r.content_type;  // the filtered bytes are sent as they are
     route.sender = sender::HttpSender::Create(so, error);
     if (!route.sender) return nullptr;
     e->routes_.push_back(std::move(route));

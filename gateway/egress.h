@@ -56,7 +56,6 @@ class Egress {
 
   struct Route {
     std::unique_ptr<sender::Spool> spool;
-    std::unique_ptr<sender::Encoding> encoding;
     std::unique_ptr<sender::HttpSender> sender;
   };
   GatewayOptions options_;

@@ -3,12 +3,12 @@
 #include <charconv>
 #include <cstdint>
 
+#include "pipeline/byte_scan.h"
+
 namespace telguard {
 namespace {
 
 using json = nlohmann::json;
-
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
 // False when a string is not well-formed UTF-8 (the caller then lets nlohmann
 // write the whole document).
@@ -16,13 +16,16 @@ bool AppendString(const std::string& s, std::string& out) {
   out.push_back('"');
   std::size_t run = 0;  // start of the bytes not yet copied
   bool ascii = true;
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  const char* const begin = s.data();
+  const char* const end = begin + s.size();
+  for (std::size_t i = 0;; ++i) {
+    i = static_cast<std::size_t>(scan::SkipJsonPlain(begin + i, end) - begin);
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       ascii = false;
       continue;
     }
-    if (!NeedsEscape(c)) continue;
     out.append(s, run, i - run);
     run = i + 1;
     out.push_back('\\');

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "pipeline/byte_scan.h"
+
 namespace telguard {
 namespace {
 
@@ -68,6 +70,10 @@ bool CountCharsLikeValijson(const std::string& s, std::uint64_t* count) noexcept
   // first NUL (c_str() semantics).
   static constexpr std::uint64_t kOffsets[6] = {0x00000000ULL, 0x00003080ULL, 0x000E2080ULL,
                                                 0x03C82080ULL, 0xFA082080ULL, 0x82082080ULL};
+  if (scan::AsciiWithoutNul(s.data(), s.data() + s.size())) {
+    *count = s.size();  // one character per byte, no NUL to stop at
+    return true;
+  }
   const char* p = s.c_str();
   std::uint64_t n = 0;
   std::size_t i = 0;
@@ -94,7 +100,6 @@ CompiledSchema::Answer CompiledSchema::Node::CheckString(const std::string& s) c
     return Answer::kInvalid;
   }
   if (min_length || max_length) {
-    // Pure ASCII without NUL (the common case) counts as its byte length.
     std::uint64_t n = 0;
     if (!CountCharsLikeValijson(s, &n)) return Answer::kUnsure;
     if (min_length && n < *min_length) return Answer::kInvalid;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "pipeline/byte_scan.h"
 #include "pipeline/compact_json.h"
 
 namespace telguard {
@@ -159,16 +160,13 @@ class Parser {
     const char* run = p_;
     bool ascii = true;
     for (;;) {
+      p_ = scan::SkipJsonPlain(p_, end_);
       if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') break;
       if (c < 0x20) return false;
       if (c >= 0x80) {
         ascii = false;
-        ++p_;
-        continue;
-      }
-      if (c != '\\') {
         ++p_;
         continue;
       }

@@ -21,7 +21,7 @@ jobs=${JOBS:-$(nproc)}
 packages=(
   build-essential cmake pkg-config
   libvalijson-dev nlohmann-json3-dev libre2-dev libcurl4-openssl-dev zlib1g-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
   libprotobuf-dev protobuf-compiler wrk
   clang libclang-rt-14-dev llvm openssl python3
   libcli11-dev
@@ -102,7 +102,7 @@ stage "ASan+UBSan build and the test suite under it"
 # library; it runs in the release build above.
 # -O1 keeps sanitizer builds quick; only what the suite runs is built.
 test_targets=(telguard telguard_docs cli_conventions_test test_receiver bounded_json_test line_reader_test schema_test allowlist_test pipeline_test
-              scrubber_test validators_test prefilter_test cli_test sender_test client_test config_test state_test pipeline_leak_replay
+              scrubber_test validators_test prefilter_test cli_test sender_test delivery_test client_test config_test state_test pipeline_leak_replay
               scrub_property_replay input_robustness_replay response_replay screen_equivalence_replay
               fast_path_equivalence_replay compiled_schema_test compact_json_test
               fast_json_parser_test
@@ -115,8 +115,9 @@ build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_
 
 stage "ThreadSanitizer build: the tests that run many threads at once"
 build build-tsan -DTELGUARD_SANITIZE=thread -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
-  --target telguard sender_test client_test pipeline_test state_test
+  --target telguard sender_test delivery_test client_test pipeline_test state_test
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/sender_test --gtest_filter='*Thread*:*Healthy*'
+TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/delivery_test
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/client_test --gtest_filter='*Thread*:*Concurrent*'
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/state_test --gtest_filter='*Thread*'

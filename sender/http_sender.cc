@@ -5,11 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
-#include <vector>
 
 #include "sender/response_policy.h"
 
@@ -24,138 +25,97 @@ bool IsLoopbackHost(std::string host) {
   return host.rfind("127.", 0) == 0;
 }
 
-struct Exchange {
-  std::size_t body_bytes = 0;
-  std::size_t max_body = 0;
-  bool truncated = false;
-  std::string retry_after;
-};
+bool ValidPath(std::string_view p) {
+  if (p.empty()) return true;
+  if (p.size() > 256 || p[0] != '/' || p.find("..") != std::string_view::npos) return false;
+  return std::all_of(p.begin(), p.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '~' || c == '-';
+  });
+}
 
-std::size_t OnBody(char*, std::size_t size, std::size_t n, void* user) {
-  auto* x = static_cast<Exchange*>(user);
-  x->body_bytes += size * n;
-  if (x->body_bytes > x->max_body) {
-    x->truncated = true;
-    return 0;  // stop reading: the answer's status is all that matters
+bool ValidHeaderValue(std::string_view v) {
+  return v.size() <= 8192 && std::all_of(v.begin(), v.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7F; });
+}
+
+bool ValidHeaderName(std::string_view n) {
+  return !n.empty() && n.size() <= 256 && std::all_of(n.begin(), n.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_';
+  });
+}
+
+// scheme://host[:port]/path?query with scheme and host in lower case and no
+// default port; empty when `url` is not a URL. Also returns scheme and host.
+std::string CanonicalUrl(const std::string& url, std::string* scheme, std::string* host) {
+  CURLU* u = curl_url();
+  std::string out;
+  char* s = nullptr;
+  char* h = nullptr;
+  char* full = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &s, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK) {
+    *scheme = s;
+    *host = h;
+    std::string lower = *host;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    curl_url_set(u, CURLUPART_HOST, lower.c_str(), 0);
+    if (curl_url_get(u, CURLUPART_URL, &full, CURLU_NO_DEFAULT_PORT) == CURLUE_OK) out = full;
   }
-  return size * n;
+  curl_free(s);
+  curl_free(h);
+  curl_free(full);
+  curl_url_cleanup(u);
+  return out;
 }
 
-std::size_t OnHeader(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* x = static_cast<Exchange*>(user);
-  if (auto v = RetryAfterFromHeaderLine(std::string_view(data, size * n))) x->retry_after = std::move(*v);
-  return size * n;
-}
-
-// Certificate and configuration failures do not get better by retrying.
-bool Permanent(CURLcode c) {
-  return c == CURLE_PEER_FAILED_VERIFICATION || c == CURLE_SSL_CACERT_BADFILE ||
-         c == CURLE_SSL_CERTPROBLEM || c == CURLE_UNSUPPORTED_PROTOCOL || c == CURLE_URL_MALFORMAT ||
-         c == CURLE_SSL_CONNECT_ERROR;
+std::string FailureReason(const TransportResponse& t) {
+  std::string r = std::string("network: ") + FailureName(t.error);
+  if (!t.detail.empty()) r += " (" + t.detail + ")";
+  return r;
 }
 
 }  // namespace
 
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct HttpSender::Impl {
   HttpSenderOptions o;
-  ReferenceEncoding reference;
-  curl_slist* headers = nullptr;
-  std::string content_type_header;
+  std::string destination;               // canonical endpoint URL
+  std::vector<std::string> header_lines; // "Name: value", the API key among them
+  std::unique_ptr<Transport> own_transport;
+  Transport* transport = nullptr;
+  std::atomic<bool> backlog{false};      // the spool may hold rows for this destination
 
-  std::mutex pool_mu;
-  std::vector<CURL*> idle;
-
-  std::mutex state_mu;
-  Clock::time_point blocked_until{};  // circuit open or 429 window
+  std::mutex state_mu;  // leaf: see the header
+  Clock::time_point blocked_until{};
   std::string blocked_reason;
+  Failure blocked_failure = Failure::kNone;
+  bool blocked_config = false;
   int consecutive_failures = 0;
 
-  ~Impl() {
-    for (CURL* h : idle) curl_easy_cleanup(h);
-    curl_slist_free_all(headers);
+  std::string UrlFor(std::string_view path) const {
+    if (path.empty()) return destination;
+    if (!destination.empty() && destination.back() == '/') return destination + std::string(path.substr(1));
+    return destination + std::string(path);
   }
 
-  const Encoding& encoding() const { return o.encoding ? *o.encoding : reference; }
-
-  CURL* Acquire() {
-    {
-      std::lock_guard<std::mutex> lock(pool_mu);
-      if (!idle.empty()) {
-        CURL* h = idle.back();
-        idle.pop_back();
-        return h;
-      }
-    }
-    CURL* h = curl_easy_init();
-    if (h == nullptr) return nullptr;
-    curl_easy_setopt(h, CURLOPT_URL, o.endpoint.c_str());
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, o.user_agent.c_str());
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!o.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str());
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_limit);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o.low_speed_time_s);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-    return h;
-  }
-
-  void Release(CURL* h) {
-    std::lock_guard<std::mutex> lock(pool_mu);
-    if (idle.size() < o.max_idle_handles) {
-      idle.push_back(h);
-    } else {
-      curl_easy_cleanup(h);
-    }
-  }
-
-  // One HTTP exchange. Returns the status (0 when there was none).
-  int Perform(CURL* h, const std::string& payload, Clock::duration budget, std::string* retry_after,
-              CURLcode* code, std::atomic<std::uint64_t>& connections) {
-    Exchange x;
-    x.max_body = o.max_response_bytes;
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.data());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-    const long ms = std::max<long>(
-        1, static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(budget).count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
-    *code = curl_easy_perform(h);
-    long connects = 0;
-    if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects > 0) {
-      connections += static_cast<std::uint64_t>(connects);
-    }
-    long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    *retry_after = x.retry_after;
-    if (*code == CURLE_OK || (*code == CURLE_WRITE_ERROR && x.truncated)) return static_cast<int>(status);
-    return 0;
+  std::optional<SendResult> Blocked() {
+    std::lock_guard<std::mutex> lock(state_mu);
+    if (Clock::now() >= blocked_until) return std::nullopt;
+    SendResult r{Delivery::kKept, blocked_reason, 0, blocked_failure, blocked_config};
+    return r;
   }
 
   void OpenDoor() {
     std::lock_guard<std::mutex> lock(state_mu);
     consecutive_failures = 0;
     blocked_until = {};
+    blocked_config = false;
   }
 
-  void Block(Clock::duration d, std::string reason) {
+  void Block(Clock::duration d, std::string reason, Failure f, bool config) {
     std::lock_guard<std::mutex> lock(state_mu);
     blocked_until = std::max(blocked_until, Clock::now() + d);
     blocked_reason = std::move(reason);
+    blocked_failure = f;
+    blocked_config = config;
   }
 
   void CountFailure() {
@@ -163,71 +123,115 @@ struct HttpSender::Impl {
     if (++consecutive_failures >= o.circuit_threshold) {
       blocked_until = std::max(blocked_until, Clock::now() + o.circuit_open);
       blocked_reason = "circuit open";
+      blocked_failure = Failure::kCircuitOpen;
+      blocked_config = false;
       consecutive_failures = 0;
     }
   }
 
-  // Delivers one body now, with retries inside the deadline.
-  SendResult Deliver(std::string_view body, Clock::time_point deadline, std::atomic<std::uint64_t>& connections) {
-    SendResult r;
-    CURL* h = Acquire();
-    if (h == nullptr) return {Delivery::kKept, "cannot create an HTTP handle", 0};
-    const std::string payload = encoding().Encode(body);
+  // A configuration error: nothing will work until the user fixes it.
+  SendResult ConfigError(std::string reason, int status, Failure f) {
+    Block(o.circuit_open, "configuration error: " + reason, f, true);
+    return {Delivery::kKept, "configuration error: " + reason, status, f, true};
+  }
+
+  // One message, now, with retries inside the deadline. No lock held.
+  SendResult Deliver(const Message& m, Clock::time_point deadline) {
     thread_local std::mt19937 rng{std::random_device{}()};
-    std::string reason = "deadline reached";
+    const std::string url = UrlFor(m.path);
+    SendResult last{Delivery::kKept, "deadline reached", 0, Failure::kTimeout, false};
     bool attempted = false;
     for (int attempt = 0; attempt < o.max_attempts; ++attempt) {
-      const auto left = deadline - Clock::now();
-      if (left <= Clock::duration::zero()) break;
+      if (Clock::now() >= deadline) break;
       attempted = true;
-      std::string retry_after;
-      CURLcode code = CURLE_OK;
-      const int status = Perform(h, payload, left, &retry_after, &code, connections);
-      r.http_status = status;
-      const Decision d = Classify(status, retry_after, static_cast<std::int64_t>(std::time(nullptr)),
-                                  o.retry_after_cap);
-      reason = status == 0 ? std::string("network: ") + curl_easy_strerror(code) : d.reason;
-      if (d.action == Action::kDelivered) {
-        Release(h);
-        OpenDoor();
-        return {Delivery::kDelivered, "", status};
+      const TransportResponse t = transport->Post({url, m.content_type, &header_lines, m.body, deadline});
+      if (t.status == 0) {
+        if (t.error == Failure::kTlsVerification || t.error == Failure::kConfiguration) {
+          return ConfigError(FailureName(t.error), 0, t.error);
+        }
+        last = {Delivery::kKept, FailureReason(t), 0, t.error, false};
+        if (t.error == Failure::kTlsHandshake || t.error == Failure::kInternal) break;  // retrying will not help
+      } else {
+        const Decision d = Classify(t.status, t.retry_after, static_cast<std::int64_t>(std::time(nullptr)),
+                                    o.retry_after_cap);
+        switch (d.action) {
+          case Action::kDelivered:
+            OpenDoor();
+            return {Delivery::kDelivered, "", t.status, Failure::kNone, false};
+          case Action::kDrop: return {Delivery::kDropped, d.reason, t.status, Failure::kStatus, false};
+          case Action::kBackoff:
+            Block(d.backoff, "backoff window (429)", Failure::kBackoff, false);
+            return {Delivery::kKept, d.reason, t.status, Failure::kStatus, false};
+          case Action::kConfigError: return ConfigError(d.reason, t.status, Failure::kStatus);
+          case Action::kKeep:
+          case Action::kRetry: break;
+        }
+        last = {Delivery::kKept, d.reason, t.status, Failure::kStatus, false};
+        if (d.action == Action::kKeep) break;
       }
-      if (d.action == Action::kDrop) {
-        Release(h);
-        return {Delivery::kDropped, reason, status};
-      }
-      if (d.action == Action::kBackoff) {
-        Release(h);
-        Block(d.backoff, "backoff window (429)");
-        return {Delivery::kKept, reason, status};
-      }
-      if (d.action == Action::kKeep || (status == 0 && Permanent(code))) break;
       // Retry: jittered exponential backoff, only if it fits the deadline.
       const auto base = o.retry_base * (1 << std::min(attempt, 10));
       std::uniform_real_distribution<double> jitter(0.5, 1.5);
       const auto wait = std::chrono::duration_cast<Clock::duration>(base * jitter(rng));
-      if (Clock::now() + wait >= deadline) break;
+      if (attempt + 1 >= o.max_attempts || Clock::now() + wait >= deadline) break;
       std::this_thread::sleep_for(wait);
     }
-    Release(h);
     if (attempted) CountFailure();
-    return {Delivery::kKept, reason, r.http_status};
+    return last;
   }
 
-  // Keeps a body in the spool (or drops it when there is none).
-  SendResult Keep(std::string_view body, SendResult r) {
+  // Keeps a message in the spool (or says why it could not).
+  SendResult Keep(const Message& m, SendResult r) {
     if (o.spool == nullptr) {
       r.delivery = Delivery::kDropped;
-      r.reason += "; no spool";
+      r.reason += r.reason.empty() ? "no spool" : "; no spool";
+      if (r.failure == Failure::kNone) r.failure = Failure::kNoSpool;
       return r;
     }
     std::string err;
-    if (!o.spool->Append(body, &err)) {
+    if (o.spool->Append({destination, m.path, o.app, m.content_type, m.body}, &err) != SpoolStatus::kOk) {
       r.delivery = Delivery::kDropped;
-      r.reason += "; " + err;
+      r.reason += (r.reason.empty() ? "" : "; ") + err;
+      r.failure = Failure::kSpool;
       return r;
     }
+    backlog = true;
     r.delivery = Delivery::kKept;
+    return r;
+  }
+
+  // Replays this destination's rows. `shared_deadline`: every request shares
+  // it (inside a Send); otherwise each request gets its own.
+  FlushStats Replay(std::optional<Clock::time_point> shared_deadline, const FlushLimits& limits) {
+    const FlushStats f = o.spool->Flush(
+        destination,
+        [&](const SpooledEvent& e) {
+          if (auto b = Blocked()) return *b;
+          const Message m{e.body, e.content_type, e.path};
+          return Deliver(m, shared_deadline.value_or(Clock::now() + o.deadline));
+        },
+        limits);
+    if (f.remaining == 0) backlog = false;
+    return f;
+  }
+
+  SendResult SendNow(const Message& m) {
+    const auto deadline = Clock::now() + o.deadline;
+    if (auto b = Blocked()) return Keep(m, *b);
+    if (o.spool != nullptr && backlog) {
+      // Spooled rows go first, so delivery stays in order.
+      const FlushStats f = Replay(deadline, {o.replay_per_send, deadline});
+      if (f.remaining > 0) {
+        SendResult why{Delivery::kKept, f.stopped_because.empty() ? "spool not drained yet" : f.stopped_because,
+                       f.http_status, f.failure, f.configuration_error};
+        SendResult kept = Keep(m, why);
+        if (kept.delivery == Delivery::kKept) return kept;
+        // The spool cannot take it (disk full, ...): deliver it now rather
+        // than lose it, out of order.
+      }
+    }
+    SendResult r = Deliver(m, deadline);
+    if (r.delivery == Delivery::kKept) return Keep(m, r);
     return r;
   }
 };
@@ -239,26 +243,22 @@ std::unique_ptr<HttpSender> HttpSender::Create(const HttpSenderOptions& options,
   GlobalInit();
   auto impl = std::make_unique<Impl>();
   impl->o = options;
-  CURLU* url = curl_url();
-  char* scheme = nullptr;
-  char* host = nullptr;
-  const bool parsed = curl_url_set(url, CURLUPART_URL, options.endpoint.c_str(), 0) == CURLUE_OK &&
-                      curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-                      curl_url_get(url, CURLUPART_HOST, &host, 0) == CURLUE_OK;
-  const std::string s = scheme ? scheme : "", hst = host ? host : "";
-  curl_free(scheme);
-  curl_free(host);
-  curl_url_cleanup(url);
-  if (!parsed) {
+  std::string scheme, host;
+  impl->destination = CanonicalUrl(options.endpoint, &scheme, &host);
+  if (impl->destination.empty()) {
     *error = "endpoint is not a valid URL";
     return nullptr;
   }
-  if (s != "http" && s != "https") {
+  if (scheme != "http" && scheme != "https") {
     *error = "endpoint scheme must be http or https";
     return nullptr;
   }
-  if (s == "http" && !IsLoopbackHost(hst) && !options.allow_insecure_http) {
+  if (scheme == "http" && !IsLoopbackHost(host) && !options.allow_insecure_http) {
     *error = "plain http is allowed only to loopback; use https or allow insecure http explicitly";
+    return nullptr;
+  }
+  if (!ValidHeaderValue(options.content_type) || options.content_type.empty()) {
+    *error = "content type is empty or holds a control character";
     return nullptr;
   }
   std::string key;
@@ -277,67 +277,86 @@ std::unique_ptr<HttpSender> HttpSender::Create(const HttpSenderOptions& options,
     }
   }
   while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
-  if (key.find_first_of("\r\n") != std::string::npos) {
-    *error = "API key holds a line break";
+  if (!ValidHeaderValue(key)) {
+    *error = "API key holds a line break or control character";
     return nullptr;
   }
-  impl->content_type_header = "Content-Type: " + std::string(impl->encoding().content_type());
-  impl->headers = curl_slist_append(impl->headers, impl->content_type_header.c_str());
-  impl->headers = curl_slist_append(impl->headers, "Expect:");
-  if (!key.empty()) {
-    const std::string h = options.api_key_header + ": " + key;
-    impl->headers = curl_slist_append(impl->headers, h.c_str());
+  if (!key.empty()) impl->header_lines.push_back(options.api_key_header + ": " + key);
+  for (const auto& [name, value] : options.headers) {
+    if (!ValidHeaderName(name) || !ValidHeaderValue(value)) {
+      *error = "header " + (ValidHeaderName(name) ? name : std::string("(invalid name)")) +
+               " has an invalid name or value";
+      return nullptr;
+    }
+    impl->header_lines.push_back(name + ": " + value);
+  }
+  impl->transport = options.transport;
+  if (impl->transport == nullptr) {
+    CurlTransportOptions t;
+    t.user_agent = options.user_agent;
+    t.ca_file = options.ca_file;
+    t.connect_timeout = options.connect_timeout;
+    t.low_speed_limit = options.low_speed_limit;
+    t.low_speed_time_s = options.low_speed_time_s;
+    t.max_response_bytes = options.max_response_bytes;
+    t.max_idle_handles = options.max_idle_handles;
+    impl->own_transport = CurlTransport::Create(t, error);
+    if (!impl->own_transport) return nullptr;
+    impl->transport = impl->own_transport.get();
+  }
+  if (options.spool != nullptr) {
+    (void)options.spool->AdoptLegacy(impl->destination);
+    impl->backlog = options.spool->size(impl->destination) > 0;
   }
   return std::unique_ptr<HttpSender>(new HttpSender(std::move(impl)));
 }
 
 SendResult HttpSender::Send(std::string_view body) noexcept {
+  return Send(Message{body, impl_->o.content_type, ""});
+}
+
+SendResult HttpSender::Send(const Message& m) noexcept {
   try {
-    const auto deadline = Clock::now() + impl_->o.deadline;
-    {
-      std::lock_guard<std::mutex> lock(impl_->state_mu);
-      if (Clock::now() < impl_->blocked_until) {
-        SendResult r{Delivery::kKept, impl_->blocked_reason, 0};
-        return impl_->Keep(body, r);
-      }
+    if (!ValidPath(m.path) || m.content_type.empty() || !ValidHeaderValue(m.content_type)) {
+      return {Delivery::kDropped, "invalid path or content type", 0, Failure::kConfiguration, true};
     }
-    // Spooled bodies go first, so delivery stays in order.
-    if (impl_->o.spool != nullptr && !impl_->o.spool->empty()) {
-      SendResult kept = impl_->Keep(body, {Delivery::kKept, "", 0});
-      if (kept.delivery == Delivery::kDropped) return kept;
-      const FlushStats f = impl_->o.spool->Flush(
-          [&](std::string_view b) { return impl_->Deliver(b, deadline, connections_); });
-      if (f.remaining == 0) return {Delivery::kDelivered, "", 200};
-      return {Delivery::kKept, f.stopped_because.empty() ? "spool not drained" : f.stopped_because, 0};
-    }
-    SendResult r = impl_->Deliver(body, deadline, connections_);
-    if (r.delivery == Delivery::kKept) return impl_->Keep(body, r);
-    return r;
+    return impl_->SendNow(m);
   } catch (...) {
-    return {Delivery::kDropped, "internal error", 0};
+    return {Delivery::kDropped, "internal error", 0, Failure::kInternal, false};
+  }
+}
+
+SendResult HttpSender::Keep(std::string_view body, std::string_view reason) noexcept {
+  try {
+    return impl_->Keep(Message{body, impl_->o.content_type, ""},
+                       {Delivery::kKept, std::string(reason), 0, Failure::kNone, false});
+  } catch (...) {
+    return {Delivery::kDropped, "internal error", 0, Failure::kInternal, false};
   }
 }
 
 FlushStats HttpSender::Flush() noexcept {
   try {
     if (impl_->o.spool == nullptr) return {};
-    {
-      std::lock_guard<std::mutex> lock(impl_->state_mu);
-      if (Clock::now() < impl_->blocked_until) {
-        FlushStats s;
-        s.remaining = impl_->o.spool->size();
-        s.stopped_because = impl_->blocked_reason;
-        return s;
-      }
+    if (auto b = impl_->Blocked()) {
+      FlushStats s;
+      s.remaining = impl_->o.spool->size(impl_->destination);
+      s.stopped_because = b->reason;
+      s.failure = b->failure;
+      s.configuration_error = b->configuration_error;
+      return s;
     }
-    return impl_->o.spool->Flush([&](std::string_view b) {
-      return impl_->Deliver(b, Clock::now() + impl_->o.deadline, connections_);
-    });
+    return impl_->Replay(std::nullopt, {});
   } catch (...) {
     FlushStats s;
     s.stopped_because = "internal error";
+    s.failure = Failure::kInternal;
     return s;
   }
 }
+
+const std::string& HttpSender::destination() const { return impl_->destination; }
+
+std::uint64_t HttpSender::connections_opened() const { return impl_->transport->connections_opened(); }
 
 }  // namespace telguard::sender

@@ -64,6 +64,9 @@ Decision Classify(int status, std::string_view retry_after, std::int64_t now, st
   } else if (status >= 300 && status < 400) {
     d.action = Action::kKeep;
     d.reason = "redirect not followed (" + std::to_string(status) + ")";
+  } else if (status == 401 || status == 403) {
+    d.action = Action::kConfigError;
+    d.reason = "http " + std::to_string(status) + " (check the API key)";
   } else if (status >= 400 && status < 500) {
     d.action = Action::kDrop;
   } else {

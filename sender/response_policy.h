@@ -8,6 +8,8 @@
 //                           HTTP date; garbage -> 60 s; capped)
 //   3xx                     not followed; keep (a misconfigured endpoint
 //                           must not lose events)
+//   401, 403                configuration error: keep, report, no network
+//                           until the circuit's time has passed
 //   other 4xx               drop (the server will never accept it)
 //   other 5xx               keep
 #ifndef TELGUARD_SENDER_RESPONSE_POLICY_H_
@@ -21,7 +23,7 @@
 
 namespace telguard::sender {
 
-enum class Action { kDelivered, kRetry, kBackoff, kKeep, kDrop };
+enum class Action { kDelivered, kRetry, kBackoff, kKeep, kDrop, kConfigError };
 
 struct Decision {
   Action action = Action::kKeep;

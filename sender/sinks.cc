@@ -17,6 +17,26 @@ const char* DeliveryName(Delivery d) {
   return "dropped";
 }
 
+const char* FailureName(Failure f) {
+  switch (f) {
+    case Failure::kNone: return "none";
+    case Failure::kConnectRefused: return "connection refused";
+    case Failure::kDns: return "host name not resolved";
+    case Failure::kTlsVerification: return "TLS certificate not verified";
+    case Failure::kTlsHandshake: return "TLS handshake failed";
+    case Failure::kTimeout: return "timeout";
+    case Failure::kNetwork: return "network error";
+    case Failure::kStatus: return "http status";
+    case Failure::kCircuitOpen: return "circuit open";
+    case Failure::kBackoff: return "backoff window (429)";
+    case Failure::kConfiguration: return "configuration error";
+    case Failure::kSpool: return "spool error";
+    case Failure::kNoSpool: return "no spool";
+    case Failure::kInternal: return "internal error";
+  }
+  return "internal error";
+}
+
 std::unique_ptr<FileSink> FileSink::Open(const std::string& path, std::string* error) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {

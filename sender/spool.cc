@@ -1,331 +1,713 @@
 #include "sender/spool.h"
 
-#include <dirent.h>
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <vector>
+#include <map>
+#include <optional>
 
 #include <zlib.h>
+
+#include "sender/spool_legacy.h"
 
 namespace telguard::sender {
 namespace {
 
-constexpr char kMagic[4] = {'T', 'G', 'S', '1'};
-constexpr std::size_t kHeader = 12;  // magic, length, CRC-32
+constexpr std::size_t kClaimBatch = 8;
+constexpr int kWalFrames = 4000;  // about 16 MiB of WAL before an append checkpoints
 
-std::uint32_t Crc32(std::string_view data) {
-  return static_cast<std::uint32_t>(
-      ::crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS events(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  destination TEXT NOT NULL,
+  path TEXT NOT NULL,
+  app TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  crc INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS events_by_destination ON events(destination, id);
+CREATE TABLE IF NOT EXISTS dead_letters(
+  id INTEGER PRIMARY KEY,
+  destination TEXT NOT NULL, path TEXT NOT NULL, app TEXT NOT NULL, content_type TEXT NOT NULL,
+  body BLOB NOT NULL, attempts INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+  failed_ms INTEGER NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  events INTEGER NOT NULL, bytes INTEGER NOT NULL, overflow INTEGER NOT NULL, dead INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters VALUES (1, 0, 0, 0, 0);
+CREATE TRIGGER IF NOT EXISTS events_added AFTER INSERT ON events BEGIN
+  UPDATE counters SET events = events + 1, bytes = bytes + length(NEW.body) WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS events_removed AFTER DELETE ON events BEGIN
+  UPDATE counters SET events = events - 1, bytes = bytes - length(OLD.body) WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS dead_added AFTER INSERT ON dead_letters BEGIN
+  UPDATE counters SET dead = dead + 1 WHERE id = 1; END;
+CREATE TRIGGER IF NOT EXISTS dead_removed AFTER DELETE ON dead_letters BEGIN
+  UPDATE counters SET dead = dead - 1 WHERE id = 1; END;
+)sql";
+
+std::int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
-void PutU32(char* p, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-std::uint32_t GetU32(const char* p) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-  return v;
+std::int64_t Crc(std::string_view body) {
+  return static_cast<std::int64_t>(::crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
+                                            static_cast<uInt>(body.size())));
 }
 
-std::string SegName(std::uint64_t seg) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "seg-%020llu.log", static_cast<unsigned long long>(seg));
-  return buf;
-}
-
-bool ParseSegName(const std::string& n, std::uint64_t* seg) {
-  if (n.size() != 28 || n.compare(0, 4, "seg-") != 0 || n.compare(24, 4, ".log") != 0) return false;
-  for (std::size_t i = 4; i < 24; ++i) {
-    if (n[i] < '0' || n[i] > '9') return false;
+SpoolStatus StatusOf(int rc) {
+  switch (rc & 0xFF) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return SpoolStatus::kOk;
+    case SQLITE_FULL: return SpoolStatus::kFull;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB: return SpoolStatus::kCorrupt;
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN: return SpoolStatus::kIoError;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return SpoolStatus::kBusy;
+    case SQLITE_TOOBIG: return SpoolStatus::kTooLarge;
+    default: return SpoolStatus::kError;
   }
-  *seg = std::stoull(n.substr(4, 20));
-  return true;
 }
 
-std::vector<std::uint64_t> Segments(const std::string& dir) {
-  std::vector<std::uint64_t> segs;
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      std::uint64_t s;
-      if (ParseSegName(e->d_name, &s)) segs.push_back(s);
-    }
-    ::closedir(d);
-  }
-  std::sort(segs.begin(), segs.end());
-  return segs;
-}
-
-bool Before(std::uint64_t s1, std::uint64_t o1, std::uint64_t s2, std::uint64_t o2) {
-  return s1 < s2 || (s1 == s2 && o1 < o2);
-}
-
-// Holds an flock(2) for a scope.
-class FileLock {
- public:
-  FileLock(int fd, int op) : fd_(fd), held_(::flock(fd, op) == 0) {}
-  ~FileLock() {
-    if (held_) ::flock(fd_, LOCK_UN);
-  }
-  bool held() const { return held_; }
-
- private:
-  int fd_;
-  bool held_;
-};
-
-bool PreadAll(int fd, char* buf, std::size_t n, std::uint64_t off) {
-  while (n > 0) {
-    const ssize_t r = ::pread(fd, buf, n, static_cast<off_t>(off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    buf += r;
-    n -= static_cast<std::size_t>(r);
-    off += static_cast<std::uint64_t>(r);
-  }
-  return true;
-}
-
-}  // namespace
-
-std::unique_ptr<Spool> Spool::Open(const std::string& dir, const SpoolOptions& options, std::string* error) {
+bool MakePrivateDir(const std::string& dir, std::string* error) {
   for (std::size_t i = 1; i <= dir.size(); ++i) {
     if (i == dir.size() || dir[i] == '/') {
       const std::string part = dir.substr(0, i);
       if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
         *error = "cannot create spool directory " + part + ": " + std::strerror(errno);
-        return nullptr;
+        return false;
       }
     }
   }
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     *error = "spool path is not a directory: " + dir;
-    return nullptr;
+    return false;
   }
   if ((st.st_mode & 077) != 0 && ::chmod(dir.c_str(), 0700) != 0) {
     *error = "cannot make spool directory private (0700): " + dir;
-    return nullptr;
-  }
-  std::unique_ptr<Spool> s(new Spool(dir, options));
-  s->append_lock_ = ::open((dir + "/append.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  s->flush_lock_ = ::open((dir + "/flush.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (s->append_lock_ < 0 || s->flush_lock_ < 0) {
-    *error = "cannot create spool lock files in " + dir + ": " + std::strerror(errno);
-    return nullptr;
-  }
-  std::lock_guard<std::mutex> lock(s->mu_);
-  FileLock fl(s->append_lock_, LOCK_EX);
-  s->pending_ = s->ScanLocked(&s->pending_bytes_);
-  return s;
-}
-
-Spool::~Spool() {
-  for (int fd : {own_fd_, append_lock_, flush_lock_}) {
-    if (fd >= 0) ::close(fd);
-  }
-}
-
-Spool::Position Spool::ReadCursor() const {
-  Position p;
-  if (std::FILE* f = std::fopen((dir_ + "/cursor").c_str(), "r")) {
-    unsigned long long s = 0, o = 0;
-    if (std::fscanf(f, "%llu %llu", &s, &o) == 2) {
-      p.segment = s;
-      p.offset = o;
-    }
-    std::fclose(f);
-  }
-  return p;
-}
-
-void Spool::WriteCursor(const Position& p) const {
-  const std::string tmp = dir_ + "/cursor.tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  char buf[64];
-  const int n = std::snprintf(buf, sizeof buf, "%llu %llu\n", static_cast<unsigned long long>(p.segment),
-                              static_cast<unsigned long long>(p.offset));
-  const bool ok = ::write(fd, buf, static_cast<std::size_t>(n)) == n && (!options_.fsync || ::fsync(fd) == 0);
-  ::close(fd);
-  if (ok) ::rename(tmp.c_str(), (dir_ + "/cursor").c_str());
-}
-
-std::deque<Spool::Position> Spool::ScanLocked(std::uint64_t* bytes) const {
-  std::deque<Position> out;
-  *bytes = 0;
-  const Position cursor = ReadCursor();
-  for (const std::uint64_t seg : Segments(dir_)) {
-    if (seg < cursor.segment) continue;
-    const int fd = ::open((dir_ + "/" + SegName(seg)).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    struct stat st {};
-    ::fstat(fd, &st);
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    std::uint64_t pos = seg == cursor.segment ? cursor.offset : 0;
-    std::string body;
-    while (pos + kHeader <= size) {
-      char h[kHeader];
-      if (!PreadAll(fd, h, kHeader, pos) || std::memcmp(h, kMagic, 4) != 0) break;
-      const std::uint32_t len = GetU32(h + 4);
-      if (pos + kHeader + len > size) break;  // torn: the writer died mid-record
-      body.resize(len);
-      if (!PreadAll(fd, body.data(), len, pos + kHeader) || Crc32(body) != GetU32(h + 8)) break;
-      out.push_back({seg, pos, kHeader + len});
-      *bytes += kHeader + len;
-      pos += kHeader + len;
-    }
-    ::close(fd);
-  }
-  return out;
-}
-
-bool Spool::OpenOwnSegmentLocked(std::string* error) {
-  if (own_fd_ >= 0) ::close(own_fd_);
-  own_fd_ = -1;
-  const auto segs = Segments(dir_);
-  std::uint64_t seg = std::max<std::uint64_t>(segs.empty() ? 0 : segs.back(), ReadCursor().segment) + 1;
-  for (int attempt = 0; attempt < 100; ++attempt, ++seg) {
-    const int fd = ::open((dir_ + "/" + SegName(seg)).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
-                          0600);
-    if (fd >= 0) {
-      own_fd_ = fd;
-      own_segment_ = seg;
-      return true;
-    }
-    if (errno != EEXIST) break;
-  }
-  *error = std::string("cannot create a spool segment: ") + std::strerror(errno);
-  return false;
-}
-
-void Spool::EnforceBoundLocked(std::size_t incoming) {
-  if (pending_.size() + 1 <= options_.max_events && pending_bytes_ + incoming <= options_.max_bytes) return;
-  // Drop the oldest: at least what makes room, and a tenth of the bound so
-  // a full spool does not rewrite the cursor on every append.
-  std::size_t drop = std::max<std::size_t>(1, options_.max_events / 10);
-  std::uint64_t freed = 0;
-  std::size_t n = 0;
-  while (n < pending_.size() &&
-         (n < drop || pending_bytes_ - freed + incoming > options_.max_bytes)) {
-    freed += pending_[n].length;
-    ++n;
-  }
-  if (n == 0) return;
-  const Position& last = pending_[n - 1];
-  FileLock fl(append_lock_, LOCK_EX);
-  const Position cur = ReadCursor();
-  if (Before(cur.segment, cur.offset, last.segment, last.offset + last.length)) {
-    WriteCursor({last.segment, last.offset + last.length, 0});
-  }
-  overflow_dropped_ += n;
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(n));
-  pending_bytes_ -= freed;
-}
-
-bool Spool::Append(std::string_view body, std::string* error) {
-  if (body.size() > 0xFFFFFFF0u) {
-    *error = "body too large for the spool";
     return false;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  EnforceBoundLocked(body.size() + kHeader);
-  FileLock fl(append_lock_, LOCK_EX);
-  struct stat st {};
-  // A flush in another process may have removed our segment once it was
-  // consumed: then start a new one (never write into an unlinked file).
-  if (own_fd_ < 0 || ::fstat(own_fd_, &st) != 0 || st.st_nlink == 0 ||
-      static_cast<std::size_t>(st.st_size) >= options_.segment_bytes) {
-    if (!OpenOwnSegmentLocked(error)) return false;
-    ::fstat(own_fd_, &st);
-  }
-  const auto offset = static_cast<std::uint64_t>(st.st_size);
-  std::string record(kHeader + body.size(), '\0');
-  std::memcpy(record.data(), kMagic, 4);
-  PutU32(record.data() + 4, static_cast<std::uint32_t>(body.size()));
-  PutU32(record.data() + 8, Crc32(body));
-  std::memcpy(record.data() + kHeader, body.data(), body.size());
-  // One write: a record is whole or, if the process dies inside it, torn at
-  // the end of this process's segment (and skipped by readers).
-  const ssize_t n = ::write(own_fd_, record.data(), record.size());
-  if (n != static_cast<ssize_t>(record.size())) {
-    const int e = errno;
-    if (n > 0) (void)::ftruncate(own_fd_, static_cast<off_t>(offset));
-    *error = std::string("cannot write to the spool: ") + (n < 0 ? std::strerror(e) : "short write");
-    return false;
-  }
-  if (options_.fsync && ::fdatasync(own_fd_) != 0) {
-    *error = std::string("cannot sync the spool: ") + std::strerror(errno);
-    return false;
-  }
-  pending_.push_back({own_segment_, offset, record.size()});
-  pending_bytes_ += record.size();
   return true;
 }
 
-FlushStats Spool::Flush(const std::function<SendResult(std::string_view)>& send) {
-  FlushStats stats;
+// Holds an flock(2) on a file for a scope.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0) {
+      while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+      }
+    }
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+ private:
+  int fd_;
+};
+
+ino_t InodeOf(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace
+
+const char* SpoolStatusName(SpoolStatus s) {
+  switch (s) {
+    case SpoolStatus::kOk: return "ok";
+    case SpoolStatus::kFull: return "disk full";
+    case SpoolStatus::kCorrupt: return "database damaged";
+    case SpoolStatus::kIoError: return "I/O error";
+    case SpoolStatus::kBusy: return "busy";
+    case SpoolStatus::kTooLarge: return "body too large";
+    case SpoolStatus::kError: return "error";
+  }
+  return "error";
+}
+
+// The connection and its prepared statements (each reset after use).
+struct Spool::Db {
+  sqlite3* h = nullptr;
+  ino_t inode = 0;  // of the file opened, to notice another process's recovery
+  int wal_frames = 0;  // frames in the WAL after this connection's last commit
+  std::map<const char*, sqlite3_stmt*> stmts;
+
+  ~Db() {
+    for (auto& [sql, s] : stmts) sqlite3_finalize(s);
+    if (h != nullptr) sqlite3_close_v2(h);
+  }
+  int Exec(const char* sql) { return sqlite3_exec(h, sql, nullptr, nullptr, nullptr); }
+  // A cached statement for a string literal; null when it cannot be prepared.
+  sqlite3_stmt* Prep(const char* sql) {
+    auto it = stmts.find(sql);
+    if (it != stmts.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) return nullptr;
+    stmts[sql] = s;
+    return s;
+  }
+  int Rollback() { return sqlite3_get_autocommit(h) ? SQLITE_OK : Exec("ROLLBACK"); }
+};
+
+namespace {
+
+void BindText(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+
+std::string ColText(sqlite3_stmt* s, int i) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_blob(s, i));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : std::string();
+}
+
+// Runs a one-shot statement to its end; the SQLite result code.
+int StepDone(sqlite3_stmt* s) {
+  if (s == nullptr) return SQLITE_ERROR;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  }
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+constexpr const char* kSelectAll =
+    "SELECT id, destination, path, app, content_type, body, attempts, created_ms, crc FROM events ";
+
+// Reads every row it can: forwards until an error, then backwards until an
+// error (so rows on both sides of one damaged page survive).
+std::map<std::int64_t, std::pair<SpooledEvent, std::int64_t>> Salvage(sqlite3* h) {
+  std::map<std::int64_t, std::pair<SpooledEvent, std::int64_t>> rows;
+  for (const char* order : {"ORDER BY id ASC", "ORDER BY id DESC"}) {
+    sqlite3_stmt* s = nullptr;
+    const std::string sql = std::string(kSelectAll) + order;
+    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(s);
+      continue;
+    }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+      SpooledEvent e;
+      e.id = sqlite3_column_int64(s, 0);
+      e.destination = ColText(s, 1);
+      e.path = ColText(s, 2);
+      e.app = ColText(s, 3);
+      e.content_type = ColText(s, 4);
+      e.body = ColText(s, 5);
+      e.attempts = sqlite3_column_int(s, 6);
+      e.created_ms = sqlite3_column_int64(s, 7);
+      const std::int64_t crc = sqlite3_column_int64(s, 8);
+      if (Crc(e.body) == crc) rows.emplace(e.id, std::make_pair(std::move(e), crc));
+    }
+    sqlite3_finalize(s);
+  }
+  return rows;
+}
+
+}  // namespace
+
+Spool::Spool(std::string dir, SpoolOptions options) : dir_(std::move(dir)), options_(options) {}
+
+Spool::~Spool() = default;
+
+std::unique_ptr<Spool> Spool::Open(const std::string& dir, const SpoolOptions& options, std::string* error) {
+  if (!MakePrivateDir(dir, error)) return nullptr;
+  std::unique_ptr<Spool> s(new Spool(dir, options));
+  std::lock_guard<std::mutex> lock(s->mu_);
+  if (!s->OpenDbLocked(error)) return nullptr;
+  if (legacy::Present(dir)) {
+    FileLock fl(dir + "/spool.lock");
+    std::size_t n = 0;
+    bool ok = true;
+    for (const std::string& body : legacy::ReadPending(dir)) {
+      ok = s->AppendLocked({"", "", "", "application/json", body}) == SpoolStatus::kOk;
+      if (!ok) break;
+      ++n;
+    }
+    if (ok) {
+      legacy::Remove(dir);
+      if (n > 0) s->notice_ = "migrated " + std::to_string(n) + " events from the old spool format";
+    }
+  }
+  return s;
+}
+
+bool Spool::OpenDbLocked(std::string* error) {
+  const std::string path = db_path();
+  // Created 0600 before SQLite opens it: its -wal and -shm take this mode.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    *error = "cannot create the spool database " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  ::close(fd);
+  for (int round = 0; round < 2; ++round) {
+    int rc = ConnectLocked();
+    bool intact = rc == SQLITE_OK;
+    if (intact) {
+      sqlite3_stmt* q = db_->Prep("PRAGMA quick_check");
+      intact = q != nullptr && sqlite3_step(q) == SQLITE_ROW && ColText(q, 0) == "ok";
+      if (q != nullptr) sqlite3_reset(q);
+    }
+    if (intact) return true;
+    if (round == 0 && (StatusOf(rc) == SpoolStatus::kCorrupt || rc == SQLITE_OK)) {
+      RecoverLocked();  // damaged: move aside, salvage, and open the fresh one
+      if (db_ != nullptr && db_->h != nullptr) return true;
+      continue;
+    }
+    *error = "cannot open the spool database " + path + ": " + (db_->h ? sqlite3_errmsg(db_->h) : "out of memory");
+    db_.reset();
+    return false;
+  }
+  *error = "cannot open the spool database " + path;
+  return false;
+}
+
+// Opens spool.db and sets it up: WAL, secure_delete, durability, the
+// schema. Checkpoints are taken off the append path: SQLite's automatic one
+// (after a commit, with a disk flush) is replaced by a hook that only notes
+// the WAL's size; Flush and Purge checkpoint (and truncate) after deleting,
+// and an append checkpoints only when the WAL has grown past kWalFrames.
+int Spool::ConnectLocked() {
+  db_ = std::make_unique<Db>();
+  db_->inode = InodeOf(db_path());
+  int rc = sqlite3_open_v2(db_path().c_str(), &db_->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_busy_timeout(db_->h, static_cast<int>(options_.busy_timeout.count()));
+  sqlite3_extended_result_codes(db_->h, 1);
+  sqlite3_wal_hook(
+      db_->h,
+      [](void* frames, sqlite3*, const char*, int n) {
+        *static_cast<int*>(frames) = n;
+        return SQLITE_OK;
+      },
+      &db_->wal_frames);
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA synchronous=";
+  pragmas += options_.durability == Durability::kFull ? "FULL;" : "NORMAL;";
+  if (options_.max_pages > 0) pragmas += "PRAGMA max_page_count=" + std::to_string(options_.max_pages) + ";";
+  rc = db_->Exec(pragmas.c_str());
+  return rc == SQLITE_OK ? db_->Exec(kSchema) : rc;
+}
+
+// Moves a damaged database aside and starts a fresh one holding every row
+// that could still be read. Another process may have done it already.
+void Spool::RecoverLocked() {
+  const std::string path = db_path();
+  FileLock fl(dir_ + "/spool.lock");
+  std::map<std::int64_t, std::pair<SpooledEvent, std::int64_t>> rows;
+  const bool ours = db_ != nullptr && InodeOf(path) == db_->inode;
+  if (ours && db_->h != nullptr) rows = Salvage(db_->h);
+  db_.reset();
+  if (ours) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      const std::string from = path + suffix, to = path + ".damaged" + suffix;
+      if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) ::unlink(from.c_str());
+    }
+    notice_ = "the spool database was damaged: moved aside to " + path + ".damaged, " +
+              std::to_string(rows.size()) + " intact events kept";
+    last_status_ = SpoolStatus::kCorrupt;
+    last_error_ = notice_;
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  if (ConnectLocked() != SQLITE_OK) {
+    db_.reset();
+    return;
+  }
+  undeleted_.clear();
+  if (rows.empty()) return;
+  db_->Exec("BEGIN IMMEDIATE");
+  sqlite3_stmt* ins = db_->Prep(
+      "INSERT OR IGNORE INTO events(id, destination, path, app, content_type, body, crc, attempts, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  for (const auto& [id, row] : rows) {
+    const SpooledEvent& e = row.first;
+    if (ins == nullptr) break;
+    sqlite3_bind_int64(ins, 1, id);
+    BindText(ins, 2, e.destination);
+    BindText(ins, 3, e.path);
+    BindText(ins, 4, e.app);
+    BindText(ins, 5, e.content_type);
+    sqlite3_bind_blob(ins, 6, e.body.data(), static_cast<int>(e.body.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 7, row.second);
+    sqlite3_bind_int(ins, 8, e.attempts);
+    sqlite3_bind_int64(ins, 9, e.created_ms);
+    StepDone(ins);
+    sqlite3_reset(ins);
+    sqlite3_clear_bindings(ins);
+  }
+  if (db_->Exec("COMMIT") != SQLITE_OK) db_->Rollback();
+}
+
+SpoolStatus Spool::NoteLocked(int rc, const char* what) {
+  const SpoolStatus st = StatusOf(rc);
+  if (st == SpoolStatus::kOk) return st;
+  last_status_ = st;
+  last_error_ = std::string("spool ") + what + ": " + SpoolStatusName(st) + " (" + sqlite3_errstr(rc) + ")";
+  if (db_ != nullptr) db_->Rollback();
+  if (st == SpoolStatus::kCorrupt) RecoverLocked();
+  // A full disk: give the WAL's space back (its frames are copied into the
+  // database's free pages), so deletes and appends can go on.
+  if (st == SpoolStatus::kFull && db_ != nullptr) {
+    sqlite3_wal_checkpoint_v2(db_->h, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+  return st;
+}
+
+SpoolStatus Spool::AppendLocked(const SpoolRecord& r) {
+  if (db_ == nullptr) return SpoolStatus::kError;
+  int rc = db_->Exec("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return NoteLocked(rc, "append");
+  sqlite3_stmt* ins = db_->Prep(
+      "INSERT INTO events(destination, path, app, content_type, body, crc, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (ins == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
+  BindText(ins, 1, r.destination);
+  BindText(ins, 2, r.path);
+  BindText(ins, 3, r.app);
+  BindText(ins, 4, r.content_type);
+  sqlite3_bind_blob(ins, 5, r.body.data(), static_cast<int>(r.body.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(ins, 6, Crc(r.body));
+  sqlite3_bind_int64(ins, 7, NowMs());
+  if ((rc = StepDone(ins)) != SQLITE_OK) return NoteLocked(rc, "append");
+  // The bound: delete the oldest rows (of every destination) until within.
+  std::int64_t dropped = 0;
+  for (;;) {
+    sqlite3_stmt* c = db_->Prep("SELECT events, bytes FROM counters WHERE id = 1");
+    if (c == nullptr || sqlite3_step(c) != SQLITE_ROW) return NoteLocked(sqlite3_errcode(db_->h), "append");
+    const auto events = static_cast<std::uint64_t>(sqlite3_column_int64(c, 0));
+    const auto bytes = static_cast<std::uint64_t>(sqlite3_column_int64(c, 1));
+    sqlite3_reset(c);
+    if (events <= options_.max_events && bytes <= options_.max_bytes) break;
+    const std::int64_t over = events > options_.max_events ? static_cast<std::int64_t>(events - options_.max_events) : 1;
+    sqlite3_stmt* d = db_->Prep("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?1)");
+    if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
+    sqlite3_bind_int64(d, 1, over);
+    if ((rc = StepDone(d)) != SQLITE_OK) return NoteLocked(rc, "append");
+    dropped += over;
+  }
+  if (dropped > 0) {
+    sqlite3_stmt* u = db_->Prep("UPDATE counters SET overflow = overflow + ?1 WHERE id = 1");
+    if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
+    sqlite3_bind_int64(u, 1, dropped);
+    if ((rc = StepDone(u)) != SQLITE_OK) return NoteLocked(rc, "append");
+  }
+  if ((rc = db_->Exec("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "append");
+  if (db_->wal_frames > kWalFrames) {
+    sqlite3_wal_checkpoint_v2(db_->h, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    db_->wal_frames = 0;
+  }
+  return SpoolStatus::kOk;
+}
+
+SpoolStatus Spool::Append(const SpoolRecord& record, std::string* error) {
+  if (record.body.size() > options_.max_bytes || record.body.size() > 0x7FFFFFF0u) {
+    *error = "spool: body larger than the spool's bound";
+    return SpoolStatus::kTooLarge;
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  FileLock one_flush(flush_lock_, LOCK_EX | LOCK_NB);
-  if (!one_flush.held()) {
-    stats.stopped_because = "another flush is running";
-    stats.remaining = pending_.size();
-    return stats;
+  SpoolStatus st = AppendLocked(record);
+  // Once more: into the fresh database, or after the WAL gave its space back.
+  if (st == SpoolStatus::kCorrupt || st == SpoolStatus::kFull) st = AppendLocked(record);
+  if (st != SpoolStatus::kOk) *error = last_error_;
+  return st;
+}
+
+bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::vector<SpooledEvent>* out) {
+  out->clear();
+  if (db_ == nullptr) return false;
+  int rc = db_->Exec("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return NoteLocked(rc, "claim"), false;
+  const std::int64_t now = NowMs();
+  sqlite3_stmt* s = db_->Prep(
+      "SELECT id, path, app, content_type, body, attempts, created_ms, crc FROM events "
+      "WHERE destination = ?1 AND lease_until_ms < ?2 ORDER BY id LIMIT ?3");
+  if (s == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "claim"), false;
+  BindText(s, 1, destination);
+  sqlite3_bind_int64(s, 2, now);
+  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(n + undeleted_.size()));
+  std::vector<std::int64_t> damaged;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    SpooledEvent e;
+    e.id = sqlite3_column_int64(s, 0);
+    if (undeleted_.count(e.id) != 0) continue;
+    e.destination = destination;
+    e.path = ColText(s, 1);
+    e.app = ColText(s, 2);
+    e.content_type = ColText(s, 3);
+    e.body = ColText(s, 4);
+    e.attempts = sqlite3_column_int(s, 5);
+    e.created_ms = sqlite3_column_int64(s, 6);
+    if (Crc(e.body) != sqlite3_column_int64(s, 7)) {
+      damaged.push_back(e.id);  // a flipped bit: never sent, kept aside
+      continue;
+    }
+    if (out->size() < n) out->push_back(std::move(e));
   }
-  std::deque<Position> records;
-  {
-    FileLock fl(append_lock_, LOCK_EX);
-    std::uint64_t bytes = 0;
-    records = ScanLocked(&bytes);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return NoteLocked(rc, "claim"), false;
+  for (const std::int64_t id : damaged) {
+    sqlite3_stmt* m = db_->Prep(
+        "INSERT INTO dead_letters SELECT id, destination, path, app, content_type, body, attempts, created_ms, ?2, "
+        "'checksum mismatch' FROM events WHERE id = ?1");
+    sqlite3_stmt* d = m ? db_->Prep("DELETE FROM events WHERE id = ?1") : nullptr;
+    if (m == nullptr || d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "claim"), false;
+    sqlite3_bind_int64(m, 1, id);
+    sqlite3_bind_int64(m, 2, now);
+    if ((rc = StepDone(m)) != SQLITE_OK) return NoteLocked(rc, "claim"), false;
+    d = db_->Prep("DELETE FROM events WHERE id = ?1");
+    sqlite3_bind_int64(d, 1, id);
+    if ((rc = StepDone(d)) != SQLITE_OK) return NoteLocked(rc, "claim"), false;
   }
-  std::string body;
-  for (const Position& rec : records) {
-    const int fd = ::open((dir_ + "/" + SegName(rec.segment)).c_str(), O_RDONLY | O_CLOEXEC);
-    body.resize(rec.length - kHeader);
-    const bool read = fd >= 0 && PreadAll(fd, body.data(), body.size(), rec.offset + kHeader);
-    if (fd >= 0) ::close(fd);
-    if (!read) continue;  // taken by an overflow in another process meanwhile
-    const SendResult r = send(body);
-    if (r.delivery == Delivery::kKept) {
-      stats.stopped_because = r.reason;
+  for (const SpooledEvent& e : *out) {
+    sqlite3_stmt* u = db_->Prep("UPDATE events SET lease_until_ms = ?2 WHERE id = ?1");
+    if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "claim"), false;
+    sqlite3_bind_int64(u, 1, e.id);
+    sqlite3_bind_int64(u, 2, now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.lease).count());
+    if ((rc = StepDone(u)) != SQLITE_OK) return NoteLocked(rc, "claim"), false;
+  }
+  if ((rc = db_->Exec("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "claim"), false;
+  return true;
+}
+
+void Spool::ReleaseLocked(const std::vector<SpooledEvent>& rows, std::size_t from) {
+  if (db_ == nullptr || from >= rows.size()) return;
+  if (int rc = db_->Exec("BEGIN IMMEDIATE"); rc != SQLITE_OK) return (void)NoteLocked(rc, "release");
+  for (std::size_t i = from; i < rows.size(); ++i) {
+    sqlite3_stmt* u = db_->Prep("UPDATE events SET lease_until_ms = 0 WHERE id = ?1");
+    if (u == nullptr) return (void)NoteLocked(sqlite3_errcode(db_->h), "release");
+    sqlite3_bind_int64(u, 1, rows[i].id);
+    if (int rc = StepDone(u); rc != SQLITE_OK) return (void)NoteLocked(rc, "release");
+  }
+  if (int rc = db_->Exec("COMMIT"); rc != SQLITE_OK) NoteLocked(rc, "release");
+}
+
+bool Spool::DeleteLocked(std::int64_t id) {
+  if (db_ == nullptr) return false;
+  sqlite3_stmt* d = db_->Prep("DELETE FROM events WHERE id = ?1");
+  if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "delete"), false;
+  sqlite3_bind_int64(d, 1, id);
+  if (int rc = StepDone(d); rc != SQLITE_OK) return NoteLocked(rc, "delete"), false;
+  return true;
+}
+
+// A refusal of this body by status (500, other 5xx, 3xx): not 429, not the
+// "unavailable" family 502/503/504, not a configuration error.
+static bool Refused(const SendResult& r) {
+  return r.failure == Failure::kStatus && !r.configuration_error && r.http_status != 429 &&
+         (r.http_status < 502 || r.http_status > 504);
+}
+
+// Counts a refusal (if it is one) and releases the row's lease unless
+// `keep_lease` (the flush will try it once more).
+bool Spool::RecordFailureLocked(const SpooledEvent& e, const SendResult& r, bool keep_lease) {
+  if (db_ == nullptr) return false;
+  sqlite3_stmt* u = db_->Prep(
+      "UPDATE events SET attempts = attempts + ?2, lease_until_ms = CASE WHEN ?3 THEN lease_until_ms ELSE 0 END "
+      "WHERE id = ?1");
+  if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "record a failure"), false;
+  sqlite3_bind_int64(u, 1, e.id);
+  sqlite3_bind_int(u, 2, Refused(r) ? 1 : 0);
+  sqlite3_bind_int(u, 3, keep_lease ? 1 : 0);
+  if (int rc = StepDone(u); rc != SQLITE_OK) return NoteLocked(rc, "record a failure"), false;
+  return true;
+}
+
+// Moves a row to dead_letters (one transaction), keeping that table bounded.
+bool Spool::DeadLetterLocked(std::int64_t id, std::string_view reason) {
+  if (db_ == nullptr) return false;
+  int rc = db_->Exec("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
+  sqlite3_stmt* m = db_->Prep(
+      "INSERT INTO dead_letters SELECT id, destination, path, app, content_type, body, attempts, created_ms, "
+      "?2, ?3 FROM events WHERE id = ?1");
+  if (m == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "dead-letter"), false;
+  sqlite3_bind_int64(m, 1, id);
+  sqlite3_bind_int64(m, 2, NowMs());
+  BindText(m, 3, reason);
+  if ((rc = StepDone(m)) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
+  if (!DeleteLocked(id)) return false;
+  sqlite3_stmt* t = db_->Prep(
+      "DELETE FROM dead_letters WHERE id NOT IN (SELECT id FROM dead_letters ORDER BY id DESC LIMIT ?1)");
+  if (t == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "dead-letter"), false;
+  sqlite3_bind_int64(t, 1, static_cast<std::int64_t>(options_.max_dead_letters));
+  if ((rc = StepDone(t)) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
+  if ((rc = db_->Exec("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "dead-letter"), false;
+  return true;
+}
+
+void Spool::CheckpointLocked() {
+  if (db_ == nullptr) return;
+  const int rc = sqlite3_wal_checkpoint_v2(db_->h, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) NoteLocked(rc, "checkpoint");
+}
+
+std::size_t Spool::CountLocked(std::string_view destination) const {
+  if (db_ == nullptr) return 0;
+  sqlite3_stmt* s = db_->Prep("SELECT COUNT(*) FROM events WHERE destination = ?1");
+  if (s == nullptr) return 0;
+  BindText(s, 1, destination);
+  const std::size_t n = sqlite3_step(s) == SQLITE_ROW ? static_cast<std::size_t>(sqlite3_column_int64(s, 0)) : 0;
+  sqlite3_reset(s);
+  return n;
+}
+
+FlushStats Spool::Flush(std::string_view destination, const std::function<SendResult(const SpooledEvent&)>& send,
+                        const FlushLimits& limits) {
+  FlushStats stats;
+  bool deleted_any = false;
+  std::size_t sent = 0;
+  std::vector<SpooledEvent> batch;
+  // A row refused max_attempts times, still leased by this flush: it is
+  // dead-lettered only if it is refused again right after another body was
+  // accepted (so a server-wide outage never dead-letters anything).
+  std::optional<SpooledEvent> suspect;
+  std::unique_lock<std::mutex> lock(mu_);
+  // Rows delivered earlier whose delete failed: try again, never resend.
+  for (auto it = undeleted_.begin(); it != undeleted_.end();) {
+    if (DeleteLocked(*it)) {
+      deleted_any = true;
+      it = undeleted_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  // Deletes a sent row (or remembers that it must not be sent again).
+  const auto settle = [&](const SpooledEvent& e, const SendResult& r) {
+    ++(r.delivery == Delivery::kDelivered ? stats.delivered : stats.dropped);
+    if (DeleteLocked(e.id)) {
+      deleted_any = true;
+    } else {
+      undeleted_.insert(e.id);
+      stats.status = last_status_;
+    }
+  };
+  bool stop = false;
+  while (!stop && sent < limits.max_events && std::chrono::steady_clock::now() < limits.stop_after) {
+    if (!ClaimLocked(destination, std::min(kClaimBatch, limits.max_events - sent), &batch)) {
+      stats.status = last_status_;
+      stats.stopped_because = last_error_;
       break;
     }
-    ++(r.delivery == Delivery::kDelivered ? stats.delivered : stats.dropped);
-    // Past this body, at once: it is never sent again.
-    FileLock fl(append_lock_, LOCK_EX);
-    const Position cur = ReadCursor();
-    if (Before(cur.segment, cur.offset, rec.segment, rec.offset + rec.length)) {
-      WriteCursor({rec.segment, rec.offset + rec.length, 0});
-    }
-    // Segments before the cursor's are consumed.
-    const std::uint64_t cursor_segment = std::max(cur.segment, rec.segment);
-    for (const std::uint64_t seg : Segments(dir_)) {
-      if (seg >= cursor_segment) break;
-      ::unlink((dir_ + "/" + SegName(seg)).c_str());
+    if (batch.empty()) break;
+    for (std::size_t i = 0; i < batch.size() && !stop; ++i) {
+      if (std::chrono::steady_clock::now() >= limits.stop_after) {
+        ReleaseLocked(batch, i);
+        stop = true;
+        break;
+      }
+      lock.unlock();  // no lock while the network runs
+      const SendResult r = send(batch[i]);
+      lock.lock();
+      ++sent;
+      if (r.delivery != Delivery::kKept) {
+        settle(batch[i], r);
+        if (r.delivery == Delivery::kDelivered && suspect) {
+          lock.unlock();
+          const SendResult again = send(*suspect);
+          lock.lock();
+          if (again.delivery != Delivery::kKept) {
+            settle(*suspect, again);
+          } else if (Refused(again) && DeadLetterLocked(suspect->id, again.reason)) {
+            ++stats.dead_lettered;
+            deleted_any = true;
+          } else {
+            ReleaseLocked({*suspect}, 0);
+          }
+          suspect.reset();
+        }
+        continue;
+      }
+      const bool try_later = Refused(r) && batch[i].attempts + 1 >= options_.max_attempts && !suspect;
+      if (!RecordFailureLocked(batch[i], r, try_later)) stats.status = last_status_;
+      if (try_later) {
+        suspect = batch[i];
+        continue;  // the next body says whether the endpoint works
+      }
+      ReleaseLocked(batch, i + 1);
+      stats.stopped_because = r.reason;
+      stats.failure = r.failure;
+      stats.http_status = r.http_status;
+      stats.configuration_error = r.configuration_error;
+      stop = true;
     }
   }
-  {
-    FileLock fl(append_lock_, LOCK_EX);
-    pending_ = ScanLocked(&pending_bytes_);
-  }
-  stats.remaining = pending_.size();
+  if (suspect) ReleaseLocked({*suspect}, 0);
+  if (deleted_any) CheckpointLocked();
+  stats.remaining = CountLocked(destination);
   return stats;
 }
 
-std::size_t Spool::size() const {
+SpoolStatus Spool::Purge(std::string_view app, std::size_t* removed) {
+  *removed = 0;
   std::lock_guard<std::mutex> lock(mu_);
-  return pending_.size();
+  if (db_ == nullptr) return SpoolStatus::kError;
+  int rc = db_->Exec("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return NoteLocked(rc, "purge");
+  // An empty app matches every row (?1 = '' is true for all of them).
+  for (const char* sql : {"DELETE FROM events WHERE app = ?1 OR app = '' OR ?1 = ''",
+                          "DELETE FROM dead_letters WHERE app = ?1 OR app = '' OR ?1 = ''"}) {
+    sqlite3_stmt* d = db_->Prep(sql);
+    if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "purge");
+    BindText(d, 1, app);
+    if ((rc = StepDone(d)) != SQLITE_OK) return NoteLocked(rc, "purge");
+    *removed += static_cast<std::size_t>(sqlite3_changes(db_->h));
+  }
+  if ((rc = db_->Exec("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "purge");
+  CheckpointLocked();
+  return SpoolStatus::kOk;
 }
 
-std::uint64_t Spool::overflow_dropped() const {
+SpoolStatus Spool::AdoptLegacy(std::string_view destination) {
   std::lock_guard<std::mutex> lock(mu_);
-  return overflow_dropped_;
+  if (db_ == nullptr) return SpoolStatus::kError;
+  sqlite3_stmt* u = db_->Prep("UPDATE events SET destination = ?1 WHERE destination = ''");
+  if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "adopt");
+  BindText(u, 1, destination);
+  return NoteLocked(StepDone(u), "adopt");
+}
+
+std::size_t Spool::size() const { return stats().events; }
+
+std::size_t Spool::size(std::string_view destination) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return CountLocked(destination);
+}
+
+SpoolStats Spool::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  SpoolStats st;
+  st.last_status = last_status_;
+  st.last_error = last_error_;
+  st.notice = notice_;
+  if (db_ == nullptr) return st;
+  sqlite3_stmt* c = db_->Prep("SELECT events, bytes, overflow, dead FROM counters WHERE id = 1");
+  if (c != nullptr && sqlite3_step(c) == SQLITE_ROW) {
+    st.events = static_cast<std::size_t>(sqlite3_column_int64(c, 0));
+    st.bytes = static_cast<std::uint64_t>(sqlite3_column_int64(c, 1));
+    st.overflow_dropped = static_cast<std::uint64_t>(sqlite3_column_int64(c, 2));
+    st.dead_letters = static_cast<std::uint64_t>(sqlite3_column_int64(c, 3));
+  }
+  if (c != nullptr) sqlite3_reset(c);
+  return st;
 }
 
 }  // namespace telguard::sender

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/bounded_json.h"
+#include "pipeline/byte_scan.h"
 #include "pipeline/compact_json.h"
 #include "pipeline/pipeline.h"
 #include "tests/fast_path_corpus.h"
@@ -102,6 +103,23 @@ TEST(CompactJson, EveryKindOfCodePointIsCopiedAsNlohmannWritesIt) {
   // Encoded surrogates and overlong forms are not well-formed.
   for (const char* bad : {"\xED\xA0\x80", "\xC0\xAF", "\xE0\x80\xAF", "\xF4\x90\x80\x80", "\xF0\x80\x80\xAF"}) {
     EXPECT_FALSE(IsWellFormedUtf8(bad));
+  }
+}
+
+TEST(ByteScan, WordAtATimeEqualsTheByteLoop) {
+  std::mt19937 rng(9);
+  const std::string specials = std::string("\"\\\x00\x1f\x20\x21\x7f\x80\xff\x5b\x5d\x01", 12);
+  for (int i = 0; i < 100000; ++i) {
+    std::string s(rng() % 40, 'a');
+    for (char& c : s) c = rng() % 8 ? static_cast<char>(0x20 + rng() % 0x5F) : specials[rng() % specials.size()];
+    const char* b = s.data();
+    const char* e = b + s.size();
+    const char* naive = b;
+    while (naive < e && !scan::IsJsonSpecial(static_cast<unsigned char>(*naive))) ++naive;
+    ASSERT_EQ(scan::SkipJsonPlain(b, e), naive) << ::testing::PrintToString(s);
+    bool ascii = true;
+    for (char c : s) ascii &= c != 0 && static_cast<unsigned char>(c) < 0x80;
+    ASSERT_EQ(scan::AsciiWithoutNul(b, e), ascii) << ::testing::PrintToString(s);
   }
 }
 

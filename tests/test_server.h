@@ -27,6 +27,8 @@ struct Recorded {
   std::string body;
   std::string api_key;
   std::string content_type, user_agent, expect;
+  std::string path, tenant;  // the request path; the "x-tenant" header
+  int status = 0;            // the status it was answered with
 };
 
 class HttpServer {
@@ -58,12 +60,15 @@ class HttpServer {
         std::lock_guard<std::mutex> lock(mu_);
         ports_.insert(req.remote_port);
         requests_.push_back({req.body, req.get_header_value("x-api-key"), req.get_header_value("Content-Type"),
-                             req.get_header_value("User-Agent"), req.get_header_value("Expect")});
+                             req.get_header_value("User-Agent"), req.get_header_value("Expect"), req.path,
+                             req.get_header_value("x-tenant")});
         n = static_cast<int>(requests_.size());
       }
       res.status = 200;
       res.set_content("{}", "application/json");
       if (handler_) handler_(req, res, n);
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_[static_cast<std::size_t>(n - 1)].status = res.status;
     });
     port_ = server_->bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
@@ -88,6 +93,15 @@ class HttpServer {
   std::vector<Recorded> recorded() {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
+  }
+  // Bodies answered with a 2xx status: what was delivered.
+  std::vector<std::string> delivered() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& r : requests_) {
+      if (r.status >= 200 && r.status < 300) out.push_back(r.body);
+    }
+    return out;
   }
 
  private:
