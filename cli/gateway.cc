@@ -68,7 +68,6 @@ bool ResolveUpstream(GatewayArgs& a, const Config& config, std::string* error) {
   // A long-running server: the circuit stays open until the next replay.
   o.replay_interval = std::chrono::milliseconds(a.replay_ms);
   o.http.circuit_open = o.replay_interval;
-  o.upstream_headers = up.destination.headers;
   // Beside send's spool, never in it: the gateway's bodies are OTLP.
   if (!a.spool.empty()) o.spool_dir = a.spool;
   else if (up.destination.spool_dir.set()) o.spool_dir = up.destination.spool_dir.value + "/gateway";

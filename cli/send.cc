@@ -73,6 +73,7 @@ DestinationOptions DestinationFrom(const SendOptions& so) {
   o.ca_file = {so.http.ca_file, "--ca-file"};
   o.allow_insecure_http = so.http.allow_insecure_http;
   o.debug = so.debug;
+  o.stop = [] { return StopSignal() != 0; };
   o.app = so.http.app;
   if (so.http.deadline_ms > 0) o.deadline = std::chrono::milliseconds(so.http.deadline_ms);
   return o;

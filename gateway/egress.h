@@ -1,8 +1,9 @@
 // Where the gateway's filtered requests go: one HttpSender (deadlines,
-// retries, 429, circuit) and one spool per destination -- per signal and
-// encoding, since a spooled body is replayed to the same path with the same
-// Content-Type -- plus a replay thread that offers each spool again every
-// replay_interval.
+// retries, 429, circuit) per upstream URL (logs, metrics, traces, events),
+// each message sent with its request's own Content-Type, over one spool
+// (rows are tagged with their destination, path and content type, so a
+// replayed body goes where and as it was meant to), plus a replay thread
+// that offers every destination's spooled rows again every replay_interval.
 //
 // Forward() runs the wire check (the credential rules) on the exact bytes it
 // is given before any network: a hit drops the body (fail closed).
@@ -30,9 +31,9 @@
 
 namespace telguard::gateway {
 
-enum class Destination { kLogsJson, kLogsProto, kMetricsJson, kMetricsProto, kTracesJson, kTracesProto, kEvents, kCount };
+enum class Destination { kLogs, kMetrics, kTraces, kEvents, kCount };
 
-Destination DestinationFor(Signal s, WireFormat f);
+Destination DestinationFor(Signal s);
 
 struct ForwardResult {
   sender::Delivery delivery = sender::Delivery::kDropped;
@@ -45,7 +46,7 @@ class Egress {
                                         std::string* error);
   ~Egress();
 
-  ForwardResult Forward(Destination d, std::string_view body) noexcept;
+  ForwardResult Forward(Destination d, std::string_view content_type, std::string_view body) noexcept;
 
   // Stops the replay thread after one last offer of every spool.
   void Shutdown();
@@ -54,13 +55,10 @@ class Egress {
   Egress(const GatewayOptions& o, const redaction::Scrubber& s) : options_(o), scrubber_(s) {}
   void ReplayLoop();
 
-  struct Route {
-    std::unique_ptr<sender::Spool> spool;
-    std::unique_ptr<sender::HttpSender> sender;
-  };
   GatewayOptions options_;
   const redaction::Scrubber& scrubber_;
-  std::vector<Route> routes_;
+  std::unique_ptr<sender::Spool> spool_;  // declared before the senders that use it
+  std::vector<std::unique_ptr<sender::HttpSender>> routes_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

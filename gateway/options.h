@@ -22,11 +22,11 @@ struct GatewayOptions {
   std::string auth_token_file;
   // The upstream, as the one destination builder resolved it
   // (client/destination.h BuildOtlpUpstream): the URL per signal, and the
-  // HTTP options every route shares (CA, deadline, plain-http rule, key).
+  // HTTP options every route shares (CA, deadline, plain-http rule, key,
+  // the upstream's own headers -- never logged).
   // events_url receives docker-agent's {"records":[...]} events.
   std::string logs_url, metrics_url, traces_url, events_url;
   sender::HttpSenderOptions http;  // endpoint, spool and encoding are set per route
-  std::vector<std::pair<std::string, std::string>> upstream_headers;  // never logged
   // Spool directory: one sub-directory per destination; empty: what the
   // upstream cannot take now is dropped (and audited).
   std::string spool_dir;

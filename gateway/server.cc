@@ -244,7 +244,7 @@ struct Gateway::Impl {
       delivery = "consent-off";
     } else if (r.items_kept > 0) {
       const std::string bytes = Encode(*r.request, f);
-      ForwardResult fr = egress->Forward(DestinationFor(s, f), bytes);
+      ForwardResult fr = egress->Forward(DestinationFor(s), ContentType(f), bytes);
       delivery = sender::DeliveryName(fr.delivery);
       if (fr.delivery == sender::Delivery::kDropped) {
         rejected += r.items_kept;
@@ -276,7 +276,7 @@ struct Gateway::Impl {
         if (!o.forward) {
           ev.audit.delivery = "consent-off";
         } else {
-          ForwardResult fr = egress->Forward(Destination::kEvents, ev.body);
+          ForwardResult fr = egress->Forward(Destination::kEvents, "application/json", ev.body);
           ev.audit.delivery = sender::DeliveryName(fr.delivery);
         }
         ++accepted;

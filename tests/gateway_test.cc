@@ -38,7 +38,7 @@ constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq
 
 // What the upstream saw.
 struct Capture {
-  std::string path, content_type, body;
+  std::string path, content_type, body, team;  // team: the x-team header
 };
 
 // The upstream collector: records every POST; can fail, throttle or hang.
@@ -60,7 +60,7 @@ class Upstream {
         return;
       }
       std::lock_guard<std::mutex> lock(mu_);
-      seen_.push_back({req.path, req.get_header_value("Content-Type"), req.body});
+      seen_.push_back({req.path, req.get_header_value("Content-Type"), req.body, req.get_header_value("x-team")});
       res.set_content("{}", "application/json");
     });
     port_ = port == 0 ? server_.bind_to_any_port("127.0.0.1") : (server_.bind_to_port("127.0.0.1", port) ? port : -1);
@@ -481,6 +481,30 @@ TEST(GatewayProcess, RefusesToStartExposedOrLooped) {
   EXPECT_NE(loop.log().find("own --listen address"), std::string::npos) << loop.log();
   GatewayProcess insecure({"--listen", "127.0.0.1:0", "--upstream", "http://192.0.2.1:4318"});
   EXPECT_EQ(insecure.Stop(), 1) << insecure.log();
+}
+
+TEST(GatewayProcess, UpstreamHeadersFromTheFlagOrTheOtelVariableAreSentUpstream) {
+  Upstream up;
+  {
+    GatewayProcess gw({"--listen", "127.0.0.1:0", "--upstream", up.url(), "--upstream-header", "x-team=alpha"});
+    ASSERT_GT(gw.port(), 0) << gw.log();
+    auto r = gw.Client().Post("/v1/logs", ApiRequest(11), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(gw.Stop(), 0);
+    EXPECT_EQ(gw.log().find("alpha"), std::string::npos);
+  }
+  {
+    GatewayProcess gw({"--listen", "127.0.0.1:0", "--upstream", up.url()}, {"OTEL_EXPORTER_OTLP_HEADERS=x-team=beta"});
+    ASSERT_GT(gw.port(), 0) << gw.log();
+    auto r = gw.Client().Post("/v1/logs", ApiRequest(12), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(gw.Stop(), 0);
+  }
+  const auto seen = up.seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].team, "alpha");
+  EXPECT_EQ(seen[1].team, "beta");
 }
 
 TEST(GatewayProcess, DockerAgentEventsGoThroughThePipeline) {
