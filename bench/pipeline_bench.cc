@@ -6,6 +6,11 @@
 // - a naive baseline that builds a fresh validator (re-parses the schemas)
 //   for every event.
 // Target: <= 2 us per event at p50 on one core.
+//
+// BM_FreeTextMode/<mode>: the same event in each free-text mode, in the same
+// run; scrub is the deny-list-only pipeline of before the free-text policy
+// (plus the names stage every mode has). The default (template) must not be
+// slower than scrub.
 #include <benchmark/benchmark.h>
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -97,6 +102,23 @@ void BM_FloorParseSerialiseNlohmann(benchmark::State& state) {
   lat.Report(state);
 }
 BENCHMARK(BM_FloorParseSerialiseNlohmann)->MinTime(1.0);
+
+void BM_FreeTextMode(benchmark::State& state, telguard::redaction::FreeTextMode mode) {
+  std::string err;
+  telguard::PipelineOptions o;
+  o.free_text = mode;
+  o.pseudonym_key = "bench key";
+  auto p = telguard::Pipeline::Create(o, &err);
+  const std::string line = Event();
+  telguard::bench::Latencies lat;
+  for (auto _ : state) {
+    telguard::bench::Timed(lat, [&] { benchmark::DoNotOptimize(p->ProcessLine(line, 1)); });
+  }
+  lat.Report(state);
+}
+BENCHMARK_CAPTURE(BM_FreeTextMode, scrub_baseline, telguard::redaction::FreeTextMode::kScrub)->MinTime(1.0);
+BENCHMARK_CAPTURE(BM_FreeTextMode, template_default, telguard::redaction::FreeTextMode::kTemplate)->MinTime(1.0);
+BENCHMARK_CAPTURE(BM_FreeTextMode, class, telguard::redaction::FreeTextMode::kClass)->MinTime(1.0);
 
 // The naive baseline: parse, then compile the schema anew and validate with a
 // fresh validator, per event; no filter or scrub at all.

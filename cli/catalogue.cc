@@ -12,6 +12,7 @@
 #include "gateway/profile.h"
 #include "pipeline/pipeline.h"
 #include "redaction/scrubber.h"
+#include "redaction/value_rules.h"
 
 namespace telguard::cli {
 namespace {
@@ -51,8 +52,10 @@ int RunInventory(const std::string& format, const std::string& profile) {
   return kExitOk;
 }
 
+// The one catalogue: the pattern rules, then the policy rules (free-text
+// modes, pseudonyms, bounds); every audit redaction names one of these ids.
 int RunRules(const std::string& format) {
-  const auto rules = redaction::Scrubber::Default().rules();
+  const auto& rules = redaction::RuleCatalogue();
   if (format == "json") {
     nlohmann::ordered_json j = nlohmann::ordered_json::array();
     for (const auto& r : rules) {
@@ -61,10 +64,14 @@ int RunRules(const std::string& format) {
     std::printf("%s\n", j.dump(2).c_str());
     return kExitOk;
   }
-  std::size_t credentials = 0;
-  for (const auto& r : rules) credentials += redaction::IsCredential(r);
-  std::printf("%zu rules: %zu credential, %zu personal data. Each match becomes [REDACTED:<id>].\n\n",
-              rules.size(), credentials, rules.size() - credentials);
+  std::size_t credentials = 0, policy = 0;
+  for (const auto& r : rules) {
+    credentials += r.cls == "credential";
+    policy += r.cls == "policy";
+  }
+  std::printf("%zu rules: %zu credential, %zu personal data, %zu policy. Each pattern match becomes "
+              "[REDACTED:<id>]; policy rules name what the pipeline did to a field by its declaration.\n\n",
+              rules.size(), credentials, rules.size() - credentials - policy, policy);
   std::printf("| id | class | description |\n|---|---|---|\n");
   for (const auto& r : rules) {
     std::printf("| `%.*s` | %.*s | %.*s |\n", static_cast<int>(r.id.size()), r.id.data(),

@@ -19,6 +19,7 @@ struct CheckOptions {
   bool example = false;
   std::string fail_on;  // empty: no gate
   bool json = false;    // the summary as JSON on stderr (stdout carries the bodies)
+  std::string free_text;  // class | template | scrub; empty: each field's own
 };
 
 // --fail-on: one value-free line per kind that fired.
@@ -30,7 +31,7 @@ std::vector<std::string> Fired(const std::string& kinds, const RunStats& stats) 
 
 int RunCheck(const CheckOptions& o) {
   std::string err;
-  auto pipeline = Pipeline::Create({}, &err);
+  auto pipeline = Pipeline::Create(FreeTextOptions(o.free_text), &err);
   if (!pipeline) {
     std::fprintf(stderr, "telguard check: %s\n", err.c_str());
     return kExitInput;
@@ -82,6 +83,11 @@ void AddCheck(Cli& cli) {
   CLI::Option* input = AddInputOption(c, &o->input);
   c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
       ->type_name("PATH|-");
+  c->add_option("--free-text", o->free_text,
+                "free text (error messages) leaves as: class (an error class), template (default: vocabulary and "
+                "placeholders) or scrub (deny-list only)")
+      ->check(CLI::IsMember({"class", "template", "scrub"}))
+      ->type_name("MODE");
   c->add_flag("--example", o->example, "run the bundled example session instead of an input")->excludes(input);
   c->add_option("--fail-on", o->fail_on,
                 "exit 4 when any event has a redaction of KIND (credential, pii, a rule class or id), or is "

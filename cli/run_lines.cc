@@ -69,4 +69,10 @@ void PrintSummary(const char* command, const RunStats& stats, std::FILE* out) {
   }
 }
 
+PipelineOptions FreeTextOptions(const std::string& mode) {
+  PipelineOptions p;
+  if (!mode.empty()) p.free_text = redaction::ParseFreeTextMode(mode);
+  return p;
+}
+
 }  // namespace telguard::cli

@@ -34,6 +34,10 @@ bool RunLines(const Pipeline& pipeline, LineReader& reader, std::FILE* audit,
 // "12 events: 10 sent, 1 rejected, 1 dropped" plus what was removed.
 void PrintSummary(const char* command, const RunStats& stats, std::FILE* out);
 
+// The pipeline options of check and send: --free-text MODE for every
+// free-text field (class, template or scrub); empty: each field's own mode.
+PipelineOptions FreeTextOptions(const std::string& mode);
+
 }  // namespace telguard::cli
 
 #endif  // TELGUARD_CLI_RUN_LINES_H_

@@ -61,6 +61,7 @@ struct SendOptions {
   std::string input = "-", audit, local;
   bool debug = false;
   bool json = false;  // the summary as JSON on stdout
+  std::string free_text;  // class | template | scrub; empty: each field's own
   HttpArgs http;
 };
 
@@ -75,6 +76,7 @@ DestinationOptions DestinationFrom(const SendOptions& so) {
   o.ca_file = {so.http.ca_file, "--ca-file"};
   o.allow_insecure_http = so.http.allow_insecure_http;
   o.debug = so.debug;
+  o.stop = [] { return StopSignal() != 0; };
   o.app = so.http.app;
   if (so.http.deadline_ms > 0) o.deadline = std::chrono::milliseconds(so.http.deadline_ms);
   return o;
@@ -234,7 +236,7 @@ int RunSend(const SendOptions& so) {
   Destination destination;
   if (int rc = Prepare(so, "send", &config, &destination); rc >= 0) return rc;
   std::string err;
-  auto pipeline = Pipeline::Create({}, &err);
+  auto pipeline = Pipeline::Create(FreeTextOptions(so.free_text), &err);
   auto out = pipeline ? OpenDestination(destination, &err) : nullptr;
   if (!out) {
     std::fprintf(stderr, "telguard send: %s%s\n", err.c_str(), pipeline ? InsecureHint(destination) : "");
@@ -317,6 +319,11 @@ void AddSend(Cli& cli) {
   AddInputOption(c, &o->input);
   c->add_option("--audit", o->audit, "write one value-free audit record per event to PATH (- for stdout)")
       ->type_name("PATH|-");
+  c->add_option("--free-text", o->free_text,
+                "free text (error messages) leaves as: class (an error class), template (default: vocabulary and "
+                "placeholders) or scrub (deny-list only)")
+      ->check(CLI::IsMember({"class", "template", "scrub"}))
+      ->type_name("MODE");
   c->add_flag("--debug", o->debug,
               "print each request body on stderr or $TELGUARD_DEBUG_LOG (also TELGUARD_DEBUG=1/true/yes/on)");
   CLI::Option* local = c->add_option("--local", o->local, "append the request bodies to PATH instead of sending")

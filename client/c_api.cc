@@ -41,6 +41,7 @@ telguard_status telguard_client_new(const telguard_options* options, telguard_cl
     o.prices_file = Own(options->prices_file);
     o.debug = options->debug != 0;
     if (options->deadline_ms > 0) o.deadline = std::chrono::milliseconds(options->deadline_ms);
+    o.free_text = Own(options->free_text);
     std::string error;
     auto c = telguard::Client::Create(o, &error);
     if (!c) {

@@ -210,7 +210,15 @@ std::shared_ptr<Client> Client::Create(const ClientOptions& options, std::string
     }
     Destination destination;
     if (!BuildDestination(FromClientOptions(options), impl->config, &destination, error)) return nullptr;
-    impl->pipeline = Pipeline::Create({}, error);
+    PipelineOptions pipeline_options;
+    if (!options.free_text.empty()) {
+      pipeline_options.free_text = redaction::ParseFreeTextMode(options.free_text);
+      if (!pipeline_options.free_text) {
+        *error = "free_text must be class, template or scrub";
+        return nullptr;
+      }
+    }
+    impl->pipeline = Pipeline::Create(pipeline_options, error);
     if (!impl->pipeline) return nullptr;
     impl->prices = LoadPrices(options, impl->config, error);
     if (!impl->prices) return nullptr;

@@ -65,6 +65,11 @@ struct ClientOptions {
   // $TELGUARD_DEBUG on (1/true/yes/on). It never changes where events go.
   bool debug = false;
   std::string debug_log_file;
+  // Free text (error messages) leaves as "class" (an error class),
+  // "template" (vocabulary words and placeholders) or "scrub" (deny-list
+  // only; text no rule knows leaves as written). Empty: each field's own
+  // mode in the allow-list (template).
+  std::string free_text;
   std::chrono::milliseconds deadline{1000};
 };
 

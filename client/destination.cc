@@ -54,6 +54,7 @@ void FillHttp(const DestinationOptions& o, Destination* d) {
   d->http.ca_file = d->ca_file.value;
   d->http.allow_insecure_http = o.allow_insecure_http;
   d->http.deadline = o.deadline;
+  d->stop = o.stop;
   d->http.app = o.app;
   d->headers = o.headers;
   d->http.headers = o.headers;
@@ -205,15 +206,50 @@ bool BuildOtlpUpstream(const DestinationOptions& o, const Config& config, OtlpUp
 }
 
 OpenedDestination::~OpenedDestination() {
-  // The senders refer to the log and the spool: release them first.
+  // The senders refer to the log, the transport and the spool: release them first.
   debug.reset();
   http.reset();
+  transport.reset();
   file.reset();
   spool.reset();
   if (owns_debug_log && debug_log != nullptr) std::fclose(debug_log);
 }
 
 namespace {
+
+// Fails every request at once, with no network, after `stop()` said so.
+class StoppableTransport final : public sender::Transport {
+ public:
+  StoppableTransport(std::unique_ptr<sender::Transport> next, std::function<bool()> stop)
+      : next_(std::move(next)), stop_(std::move(stop)) {}
+  sender::TransportResponse Post(const sender::TransportRequest& request) noexcept override {
+    if (!stop_()) return next_->Post(request);
+    sender::TransportResponse r;
+    r.error = sender::Failure::kNetwork;
+    r.detail = "interrupted";
+    return r;
+  }
+  std::uint64_t connections_opened() const override { return next_->connections_opened(); }
+
+ private:
+  std::unique_ptr<sender::Transport> next_;
+  std::function<bool()> stop_;
+};
+
+bool MakeStoppableTransport(const Destination& d, OpenedDestination* o, std::string* error) {
+  sender::CurlTransportOptions t;
+  t.user_agent = d.http.user_agent;
+  t.ca_file = d.http.ca_file;
+  t.connect_timeout = d.http.connect_timeout;
+  t.low_speed_limit = d.http.low_speed_limit;
+  t.low_speed_time_s = d.http.low_speed_time_s;
+  t.max_response_bytes = d.http.max_response_bytes;
+  t.max_idle_handles = d.http.max_idle_handles;
+  auto curl = sender::CurlTransport::Create(t, error);
+  if (!curl) return false;
+  o->transport = std::make_unique<StoppableTransport>(std::move(curl), d.stop);
+  return true;
+}
 
 bool OpenTransport(const Destination& d, OpenedDestination* o, std::string* error) {
   if (d.kind == Destination::Kind::kLocalFile) {
@@ -226,6 +262,10 @@ bool OpenTransport(const Destination& d, OpenedDestination* o, std::string* erro
     o->spool = sender::Spool::Open(d.spool_dir.value, {}, error);
     if (!o->spool) return false;
     ho.spool = o->spool.get();
+  }
+  if (d.stop) {
+    if (!MakeStoppableTransport(d, o, error)) return false;
+    ho.transport = o->transport.get();
   }
   o->http = sender::HttpSender::Create(ho, error);
   o->target = o->http.get();

@@ -37,6 +37,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -62,6 +63,10 @@ struct DestinationOptions {
   bool debug = false;           // --debug / ClientOptions::debug
   Setting debug_log;            // a file; empty: TELGUARD_DEBUG_LOG, else stderr
   std::vector<Header> headers;  // extra request headers (gateway: --upstream-header)
+  // When set and true, no further request goes out: each fails at once with
+  // no network, so the delivery rules keep the body (spooled) and a flush
+  // stops there. `send`/`flush` pass their SIGTERM/SIGINT flag.
+  std::function<bool()> stop;
 };
 
 struct Destination {
@@ -72,7 +77,8 @@ struct Destination {
   bool debug = false;
   std::string debug_source;      // "--debug", "TELGUARD_DEBUG=1", ...
   Setting debug_log;             // empty value: stderr
-  sender::HttpSenderOptions http;  // everything but `spool`
+  std::function<bool()> stop;    // see DestinationOptions::stop
+  sender::HttpSenderOptions http;  // everything but `spool` and `transport`
 };
 
 // False and *error (naming the option or variable that fixes it, never a
@@ -107,6 +113,7 @@ bool ParseOtlpHeaders(const std::string& text, std::vector<Header>* out, std::st
 // its spool) or the local file. `target` is what the caller sends to.
 struct OpenedDestination {
   std::unique_ptr<sender::Spool> spool;
+  std::unique_ptr<sender::Transport> transport;  // only with a stop predicate
   std::unique_ptr<sender::HttpSender> http;
   std::unique_ptr<sender::FileSink> file;
   std::FILE* debug_log = nullptr;

@@ -17,6 +17,10 @@ namespace fs = std::filesystem;
 bool PurgeSpool(const std::string& dir, std::string_view app, ForgetStats* stats, std::string* error) {
   std::error_code ec;
   if (dir.empty() || !fs::is_directory(dir, ec)) return true;
+  // Off writes nothing new: no database is created just to find it empty.
+  bool any = fs::exists(dir + "/spool.db", ec);
+  for (const auto& e : fs::directory_iterator(dir, ec)) any = any || e.path().filename().string().rfind("seg-", 0) == 0;
+  if (!any) return true;
   auto spool = sender::Spool::Open(dir, {}, error);
   if (!spool) return false;
   std::size_t removed = 0;

@@ -53,6 +53,7 @@ typedef struct telguard_options {
   int debug;                  /* nonzero (or $TELGUARD_DEBUG on): write each event, as sent, to
                                  stderr or $TELGUARD_DEBUG_LOG */
   int deadline_ms;            /* 0: 1000 */
+  const char* free_text;      /* "class", "template" or "scrub"; NULL: each field's own (template) */
 } telguard_options;
 
 /* Creates a client. On TELGUARD_DISABLED *out is NULL and nothing was

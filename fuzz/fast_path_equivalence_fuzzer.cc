@@ -38,6 +38,7 @@ const telguard::Pipeline& PipelineWith(telguard::SchemaEngine engine) {
   if (pipelines[i] == nullptr) {
     telguard::PipelineOptions o;
     o.schema_engine = engine;
+    o.pseudonym_key = "one key for both engines";  // else each pipeline pseudonymises ids with its own random key
     std::string error;
     pipelines[i] = telguard::Pipeline::Create(o, &error).release();
     if (pipelines[i] == nullptr) telguard::fuzz::Trap("pipeline: " + error);

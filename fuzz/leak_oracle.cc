@@ -47,7 +47,68 @@ void AddViews(const std::string& s, std::vector<std::string>& views) {
   }
 }
 
+constexpr int kFormatFreeIndex = -2;
+
+// Ordinary prose, none of it a technical word (the fuzzer checks that
+// against the vocabulary at start).
+const char* kProse[] = {"kestrel", "quarterly", "merger", "diary", "birthday", "grandmother", "recipe", "vacation",
+                        "wedding", "salary", "divorce", "therapist", "pregnant", "lawsuit", "landlord", "boyfriend",
+                        "girlfriend", "mortgage", "surgery", "holiday", "garden", "novel", "poem", "violin",
+                        "chocolate", "umbrella", "mountain", "river", "whisper", "lantern", "harbor", "meadow",
+                        "orchard", "saffron", "tulip", "velvet", "walnut", "yonder", "zephyr", "amber"};
+
 }  // namespace
+
+// Encodes c.plain into c.planted (MakeCanary's encodings).
+void Encode(Canary& c, Encoding enc, int rule_index, std::mt19937_64& rng);
+
+const std::vector<std::string>& ProseWords() {
+  static const std::vector<std::string> words(std::begin(kProse), std::end(kProse));
+  return words;
+}
+
+const char* FormatFreeName(FormatFree f) {
+  switch (f) {
+    case FormatFree::kToken: return "random-token";
+    case FormatFree::kPrompt: return "random-prompt";
+    case FormatFree::kBytes: return "random-bytes";
+    case FormatFree::kCount: break;
+  }
+  return "?";
+}
+
+Canary MakeFormatFreeCanary(FormatFree kind, Encoding enc, std::mt19937_64& rng) {
+  Canary c;
+  c.rule = FormatFreeName(kind);
+  const std::size_t len = 8 + rng() % 73;
+  if (kind == FormatFree::kToken) {
+    // Printable ASCII without space, and a few non-ASCII letters.
+    static const std::vector<std::string> pool = [] {
+      std::vector<std::string> v;
+      for (char ch = '!'; ch <= '~'; ++ch) v.emplace_back(1, ch);
+      for (const char* u : {"\u00e9", "\u00df", "\u4e2d", "\u0416", "\U0001f600"}) v.emplace_back(u);
+      return v;
+    }();
+    std::vector<std::string> alphabet;
+    const std::size_t k = 2 + rng() % 39;
+    for (std::size_t i = 0; i < k; ++i) alphabet.push_back(pool[rng() % pool.size()]);
+    for (std::size_t i = 0; i < len; ++i) c.plain += alphabet[rng() % alphabet.size()];
+  } else if (kind == FormatFree::kPrompt) {
+    c.prompt = true;
+    const int n = 4 + static_cast<int>(rng() % 7);
+    for (int i = 0; i < n; ++i) c.plain += std::string(i ? " " : "") + kProse[rng() % std::size(kProse)];
+    c.plain += " zq";
+    for (int i = 0; i < 6; ++i) c.plain.push_back(static_cast<char>('a' + rng() % 26));
+  } else {
+    std::string bytes;
+    for (std::size_t i = 0; i < len; ++i) bytes.push_back(static_cast<char>(rng() & 0xff));
+    auto valid = redaction::NormalizeUtf8(bytes);
+    c.plain = valid ? *valid : bytes;
+  }
+  c.parts.push_back(c.plain);
+  Encode(c, enc, kFormatFreeIndex, rng);
+  return c;
+}
 
 const char* EncodingName(Encoding e) {
   switch (e) {
@@ -78,6 +139,11 @@ Canary MakeCanary(int rule_index, Encoding enc, std::mt19937_64& rng) {
     redaction::RandomSource rnd = [&rng] { return static_cast<std::uint32_t>(rng()); };
     c.plain = redaction::MakeSample(r, rnd, &c.parts);
   }
+  Encode(c, enc, rule_index, rng);
+  return c;
+}
+
+void Encode(Canary& c, Encoding enc, int rule_index, std::mt19937_64& rng) {
   switch (enc) {
     case Encoding::kRaw:
     case Encoding::kCount: c.planted = c.plain; break;
@@ -88,7 +154,7 @@ Canary MakeCanary(int rule_index, Encoding enc, std::mt19937_64& rng) {
       // literal text before the template's first random run); the body
       // keeps its case (a body in another case is another string).
       c.planted = c.plain;
-      std::size_t prefix = 0;
+      std::size_t prefix = rule_index == kFormatFreeIndex ? 3 : 0;
       if (rule_index >= 0) {
         const std::string_view tmpl = redaction::DefaultRules()[static_cast<std::size_t>(rule_index)].sample;
         prefix = std::min<std::size_t>(3, tmpl.find('{') == std::string_view::npos ? 0 : tmpl.find('{'));
@@ -109,7 +175,6 @@ Canary MakeCanary(int rule_index, Encoding enc, std::mt19937_64& rng) {
     }
     case Encoding::kBase64: c.planted = redaction::Base64Encode(c.plain); break;
   }
-  return c;
 }
 
 bool Leaks(const std::string& output, const std::vector<Canary>& canaries, std::string* which,
@@ -119,13 +184,17 @@ bool Leaks(const std::string& output, const std::vector<Canary>& canaries, std::
   if (!background.empty()) AddViews(background, background_views);
   for (const Canary& c : canaries) {
     std::vector<std::string> needles;
-    if (c.planted.size() >= 8) needles.push_back(Lower(c.planted));
-    if (c.plain.size() >= 8) needles.push_back(Lower(c.plain));
-    for (const auto& p : c.parts) {
-      if (p.size() >= 16) {
-        for (std::size_t i = 0; i + 16 <= p.size(); ++i) needles.push_back(Lower(p.substr(i, 16)));
-      } else if (p.size() >= 8) {
-        needles.push_back(Lower(p));
+    if (c.explicit_needles) {
+      for (const auto& n : c.needles) needles.push_back(Lower(n));
+    } else {
+      if (c.planted.size() >= 8) needles.push_back(Lower(c.planted));
+      if (c.plain.size() >= 8) needles.push_back(Lower(c.plain));
+      for (const auto& p : c.parts) {
+        if (p.size() >= 16) {
+          for (std::size_t i = 0; i + 16 <= p.size(); ++i) needles.push_back(Lower(p.substr(i, 16)));
+        } else if (p.size() >= 8) {
+          needles.push_back(Lower(p));
+        }
       }
     }
     std::erase_if(needles, [&](const std::string& n) {

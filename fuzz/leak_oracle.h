@@ -20,6 +20,10 @@ struct Canary {
   std::vector<std::string> parts;  // the secret parts: no 16-char window may leave
   bool prompt = false;
   std::string rule;                // for messages
+  // When set, exactly these strings are looked for (the format-free oracle
+  // builds them: 12-character windows, less what the contract lets leave).
+  std::vector<std::string> needles;
+  bool explicit_needles = false;
 };
 
 enum class Encoding { kRaw, kJsonEscape, kPercent, kCaseChange, kZeroWidth, kBase64, kCount };
@@ -38,6 +42,19 @@ Canary MakeCanary(int rule_index, Encoding enc, std::mt19937_64& rng);
 // around the canaries) are not leaks and are skipped.
 bool Leaks(const std::string& output, const std::vector<Canary>& canaries, std::string* which,
            const std::string& background = "");
+
+// Format-free canaries: what the class and template modes must stop without
+// knowing its format.
+enum class FormatFree { kToken, kPrompt, kBytes, kCount };
+const char* FormatFreeName(FormatFree f);
+// A random token (a random alphabet of 2..40 characters from printable ASCII
+// and a few non-ASCII letters, 8..80 long), a random prompt (4..10 words of
+// ordinary prose and a random tag), or 8..80 random bytes made valid UTF-8;
+// encoded with `enc` like MakeCanary (the case change flips the first three
+// characters). Its needles are left to the caller.
+Canary MakeFormatFreeCanary(FormatFree kind, Encoding enc, std::mt19937_64& rng);
+// The prose words prompts are made of (none is a technical word).
+const std::vector<std::string>& ProseWords();
 
 // Traps (not assert: survives NDEBUG) with a message on stderr.
 [[noreturn]] void Trap(const std::string& what);

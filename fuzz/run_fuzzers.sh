@@ -28,7 +28,7 @@ run_one() {
 
 status=0
 for pair in "pipeline_leak scrub_property" "input_robustness response" "screen_equivalence fast_path_equivalence" \
-            "otlp_decoder"; do
+            "otlp_decoder" "format_free_leak template_property"; do
   pids=()
   for target in $pair; do
     run_one "$target" &

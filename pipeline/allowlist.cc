@@ -4,9 +4,6 @@
 #include <cmath>
 #include <sstream>
 
-#include <re2/re2.h>
-
-#include "redaction/text_codec.h"
 
 namespace telguard {
 namespace {
@@ -31,34 +28,6 @@ constexpr std::int64_t kMaxCount = 1'000'000'000'000;
 constexpr std::int64_t kMaxDuration = 2'592'000'000;  // 30 days in ms
 constexpr double kMaxMoney = 1'000'000;
 constexpr std::int64_t kMaxTimestamp = 32'503'680'000'000;  // year 3000
-
-const RE2& IdentifierRe() {
-  static const RE2 re(R"([A-Za-z0-9][A-Za-z0-9._:/@+-]*)");
-  return re;
-}
-const RE2& IdRe() {
-  static const RE2 re(R"([A-Za-z0-9][A-Za-z0-9_-]{0,63})");
-  return re;
-}
-// Base64 of text (a prompt, say) fits the id and identifier alphabets; real
-// ids do not decode to words. A value that decodes to printable text with a
-// space is encoded text, not an id.
-bool LooksLikeEncodedText(const std::string& v) {
-  if (v.size() < 12) return false;
-  const auto decoded = redaction::Base64Decode(v);
-  if (!decoded || decoded->size() < 8) return false;
-  std::size_t printable = 0, spaces = 0;
-  for (unsigned char c : *decoded) {
-    printable += c >= 0x20 && c < 0x7f;
-    spaces += c == ' ';
-  }
-  return spaces > 0 && printable * 10 >= decoded->size() * 9;
-}
-
-const RE2& UuidRe() {
-  static const RE2 re(R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})");
-  return re;
-}
 
 bool IntegerIn(const json& v, std::int64_t lo, std::int64_t hi) {
   if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= static_cast<std::uint64_t>(hi);
@@ -101,6 +70,27 @@ FieldSpec ParseField(const std::string& name, const nlohmann::ordered_json& j, c
   if (j.contains("max_length")) f.max_length = j["max_length"].get<std::size_t>();
   if (j.contains("max_items")) f.max_items = j["max_items"].get<std::size_t>();
   if (j.contains("from")) f.from = j["from"].get<std::string>();
+  if (j.contains("shape")) {
+    const std::string shape = j["shape"].get<std::string>();
+    bool ok = false;
+    for (auto sh : {redaction::NameShape::kNone, redaction::NameShape::kName, redaction::NameShape::kSemver}) {
+      if (redaction::NameShapeName(sh) == shape) f.names.shape = sh, ok = true;
+    }
+    if (!ok) throw std::runtime_error(where + "/" + name + ": shape must be name, semver or none");
+  }
+  if (j.contains("vocabulary")) {
+    f.names.vocabulary = j["vocabulary"].get<std::string>();
+    if (!redaction::NamePolicy::Default().HasVocabulary(f.names.vocabulary)) {
+      throw std::runtime_error(where + "/" + name + ": no vocabulary '" + f.names.vocabulary + "'");
+    }
+  }
+  if (j.contains("pseudonym")) f.names.pseudonym = j["pseudonym"].get<std::string>();
+  const bool named = f.cls == FieldClass::kIdentifier || f.cls == FieldClass::kId || f.cls == FieldClass::kUuid;
+  if (named && (f.names.pseudonym.empty() ||
+                !std::all_of(f.names.pseudonym.begin(), f.names.pseudonym.end(),
+                             [](char c) { return c >= 'a' && c <= 'z'; }))) {
+    throw std::runtime_error(where + "/" + name + ": needs 'pseudonym' (a lower-case prefix)");
+  }
   if (j.contains("free_text")) {
     const auto mode = redaction::ParseFreeTextMode(j["free_text"].get<std::string>());
     if (!mode) throw std::runtime_error(where + "/" + name + ": free_text must be class, template or scrub");
@@ -110,6 +100,15 @@ FieldSpec ParseField(const std::string& name, const nlohmann::ordered_json& j, c
     throw std::runtime_error(where + "/" + name + ": needs 'values'");
   }
   return f;
+}
+
+std::string_view FreeTextModeDoc(redaction::FreeTextMode m) {
+  switch (m) {
+    case redaction::FreeTextMode::kClass: return "one id of schemas/error_classes.json";
+    case redaction::FreeTextMode::kTemplate: return "words of schemas/vocabulary.json and placeholders";
+    case redaction::FreeTextMode::kScrub: return "deny-list scrubbers only";
+  }
+  return "";
 }
 
 }  // namespace
@@ -173,16 +172,12 @@ const FieldSpec* AllowList::Find(EventKind kind, std::string_view name) const {
 
 bool AllowList::CheckClass(const FieldSpec& spec, const json& v) const {
   switch (spec.cls) {
+    // Names and ids of any content are taken: the names stage keeps what fits
+    // the field's vocabulary or shape and pseudonymises the rest.
     case FieldClass::kIdentifier:
-      return v.is_string() && !v.get_ref<const std::string&>().empty() &&
-             v.get_ref<const std::string&>().size() <= spec.max_length &&
-             RE2::FullMatch(v.get_ref<const std::string&>(), IdentifierRe()) &&
-             !LooksLikeEncodedText(v.get_ref<const std::string&>());
     case FieldClass::kId:
-      return v.is_string() && RE2::FullMatch(v.get_ref<const std::string&>(), IdRe()) &&
-             !LooksLikeEncodedText(v.get_ref<const std::string&>());
     case FieldClass::kUuid:
-      return v.is_string() && RE2::FullMatch(v.get_ref<const std::string&>(), UuidRe());
+      return v.is_string() && !v.get_ref<const std::string&>().empty();
     case FieldClass::kEnum:
       return v.is_string() && std::find(spec.values.begin(), spec.values.end(),
                                         v.get_ref<const std::string&>()) != spec.values.end();
@@ -363,10 +358,21 @@ std::string AllowList::InventoryMarkdown() const {
       o << ".";
     }
     if (f.cls == FieldClass::kFreeText || f.cls == FieldClass::kFreeTextList) {
+      o << " Mode `" << redaction::FreeTextModeName(f.free_text) << "` (" << FreeTextModeDoc(f.free_text) << ").";
       o << " At most " << f.max_length << " bytes";
       if (f.cls == FieldClass::kFreeTextList) o << " each, " << f.max_items << " items";
       o << ".";
     }
+    if (f.cls == FieldClass::kIdentifier) {
+      o << " Leaves as written when ";
+      if (!f.names.vocabulary.empty()) o << "in the `" << f.names.vocabulary << "` list or ";
+      o << "of shape `" << redaction::NameShapeName(f.names.shape) << "`; otherwise as the pseudonym `"
+        << f.names.pseudonym << "-<8 hex>`.";
+    }
+    if (f.cls == FieldClass::kId) {
+      o << " Leaves only as the pseudonym `" << f.names.pseudonym << "-<16 hex>` (a UUID as a UUID).";
+    }
+    if (f.cls == FieldClass::kUuid) o << " Leaves only as a pseudonym UUID (domain `" << f.names.pseudonym << "`).";
     if (!f.from.empty()) o << " Derived from `" << f.from << "`, which is never sent.";
     o << " |\n";
   };
@@ -389,7 +395,17 @@ json AllowList::InventoryJson() const {
     json j = {{"name", f.name}, {"type", JsonType(f.cls)}, {"class", FieldClassName(f.cls)},
               {"purpose", f.purpose}, {"required", f.required}};
     if (!f.values.empty()) j["values"] = f.values;
-    if (f.cls == FieldClass::kFreeText || f.cls == FieldClass::kFreeTextList) j["max_length"] = f.max_length;
+    if (f.cls == FieldClass::kFreeText || f.cls == FieldClass::kFreeTextList) {
+      j["max_length"] = f.max_length;
+      j["free_text"] = redaction::FreeTextModeName(f.free_text);
+    }
+    if (f.cls == FieldClass::kIdentifier || f.cls == FieldClass::kId || f.cls == FieldClass::kUuid) {
+      if (!f.names.vocabulary.empty()) j["vocabulary"] = f.names.vocabulary;
+      if (f.cls == FieldClass::kIdentifier) j["shape"] = redaction::NameShapeName(f.names.shape);
+      j["pseudonym"] = f.names.pseudonym + (f.cls == FieldClass::kIdentifier ? "-<8 hex>"
+                                            : f.cls == FieldClass::kId     ? "-<16 hex> or a UUID"
+                                                                             : " (a UUID)");
+    }
     if (f.cls == FieldClass::kFreeTextList || f.cls == FieldClass::kFlagNames) j["max_items"] = f.max_items;
     if (!f.from.empty()) j["derived_from"] = f.from;
     return j;

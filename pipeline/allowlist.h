@@ -1,6 +1,8 @@
 // The allow-list (schemas/allowlist.json): which properties of which event
 // kind may leave the machine, each with a class that says how its value is
-// checked and bounded, and a purpose. Everything else is stripped.
+// checked and bounded, and a purpose. Everything else is stripped. Free-text
+// fields declare their mode (class | template | scrub); names declare a
+// vocabulary, a shape and a pseudonym prefix; ids a pseudonym domain.
 //
 // From the same data come the strict output schemas (the output gate) and
 // the data inventory (`telguard inventory`), so the three cannot drift.
@@ -21,6 +23,7 @@
 #include "pipeline/event_kind.h"
 #include "pipeline/pointer.h"
 #include "redaction/free_text.h"
+#include "redaction/names.h"
 
 namespace telguard {
 
@@ -53,6 +56,9 @@ struct FieldSpec {
   bool required = false;
   // Free text: "class", "template" (default) or "scrub" (free_text_list too).
   redaction::FreeTextMode free_text = redaction::FreeTextMode::kTemplate;
+  // identifier: "vocabulary", "shape" (name | semver | none) and "pseudonym"
+  // (prefix and HMAC domain); id and uuid: "pseudonym" (always applied).
+  redaction::NameSpec names;
 };
 
 struct FilterResult {

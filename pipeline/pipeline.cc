@@ -44,6 +44,7 @@ std::unique_ptr<Pipeline> Pipeline::Create(const PipelineOptions& options, std::
   p->options_ = options;
   p->scrubber_ = options.scrubber ? options.scrubber : &redaction::Scrubber::Default();
   p->free_text_ = options.free_text_policy ? options.free_text_policy : &redaction::FreeTextPolicy::Default();
+  p->pseudonyms_ = std::make_unique<redaction::Pseudonymizer>(options.pseudonym_key);
   const std::string_view text = options.allowlist_json.empty()
                                     ? FindEmbedded("schemas/allowlist.json")
                                     : std::string_view(options.allowlist_json);
@@ -213,6 +214,35 @@ bool Pipeline::StageFilter(const json& record, Work& w) const {
   return true;
 }
 
+// Names keep what fits their vocabulary or shape (and no scrubber rule could
+// touch); the rest, and every id, become keyed pseudonyms.
+bool Pipeline::StageNames(Work& w) const {
+  const auto& names = redaction::NamePolicy::Default();
+  auto apply = [&](const FieldSpec& spec, json& container, const char* base) {
+    const auto it = container.find(spec.name);
+    if (it == container.end() || !it->is_string()) return;
+    const std::string& v = it->get_ref<const std::string&>();
+    std::string out;
+    bool pseudonymised = true;
+    switch (spec.cls) {
+      case FieldClass::kIdentifier:
+        out = names.Apply(spec.names, v, *pseudonyms_,
+                          scrubber_->Check(v) != redaction::Scrubber::Precheck::kClean, &pseudonymised);
+        break;
+      case FieldClass::kId: out = pseudonyms_->Id(spec.names.pseudonym, v); break;
+      case FieldClass::kUuid: out = pseudonyms_->Uuid(spec.names.pseudonym, v); break;
+      default: return;
+    }
+    if (pseudonymised) {
+      w.e.audit.redactions.push_back({std::string(redaction::kRulePseudonym), base + spec.name, 1});
+      *it = std::move(out);
+    }
+  };
+  for (const auto& spec : allowlist_->EnvelopeFields()) apply(spec, w.out, "/");
+  for (const auto& spec : allowlist_->Fields(w.kind)) apply(spec, w.out["properties"], "/properties/");
+  return true;
+}
+
 // Credential and personal-data rules over every string, card-like numbers.
 bool Pipeline::StageScrub(Work& w) const {
   // One screen/DFA pass over all strings of the event decides whether any
@@ -293,7 +323,12 @@ bool Pipeline::StageGate(Work& w) const {
     w.Settle(Verdict::kDropped, std::move(r), std::move(msg));
     return false;
   }
-  const json& props = w.out["records"][0]["properties"];
+  const json& rec = w.out["records"][0];
+  const json& props = rec["properties"];
+  if (!GateNames(allowlist_->EnvelopeFields(), rec, "/", w) ||
+      !GateNames(allowlist_->Fields(w.kind), props, "/properties/", w)) {
+    return false;
+  }
   for (const auto& spec : allowlist_->Fields(w.kind)) {
     if (spec.cls != FieldClass::kFreeText && spec.cls != FieldClass::kFreeTextList) continue;
     const auto it = props.find(spec.name);
@@ -309,6 +344,28 @@ bool Pipeline::StageGate(Work& w) const {
       const std::string kw = "output-gate:" + std::string(redaction::FreeTextModeName(mode));
       w.Settle(Verdict::kDropped, {{"/properties/" + spec.name, kw}},
                "dropped by the output gate: /properties/" + spec.name + ": " + kw);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Pipeline::GateNames(const std::vector<FieldSpec>& specs, const json& container, const char* base,
+                         Work& w) const {
+  for (const auto& spec : specs) {
+    const auto it = container.find(spec.name);
+    if (it == container.end() || !it->is_string()) continue;
+    const std::string& v = it->get_ref<const std::string&>();
+    bool ok = true;
+    switch (spec.cls) {
+      case FieldClass::kIdentifier: ok = redaction::NamePolicy::Default().Conforms(spec.names, v); break;
+      case FieldClass::kId: ok = redaction::Pseudonymizer::IsId(spec.names.pseudonym, v); break;
+      case FieldClass::kUuid: ok = redaction::Pseudonymizer::IsUuid(v); break;
+      default: continue;
+    }
+    if (!ok) {
+      const std::string ptr = base + spec.name;
+      w.Settle(Verdict::kDropped, {{ptr, "output-gate:name"}}, "dropped by the output gate: " + ptr + ": name");
       return false;
     }
   }
@@ -340,7 +397,7 @@ EventOutcome Pipeline::ProcessRecord(const json& record, std::uint64_t line_no,
       w.e.error = "rejected: " + DescribeReasons(w.e.audit.reasons);
       return std::move(w.e);
     }
-    (void)(StageFilter(record, w) && StageScrub(w) && StageFreeText(w) && StageGate(w) && StageWire(w));
+    (void)(StageFilter(record, w) && StageNames(w) && StageScrub(w) && StageFreeText(w) && StageGate(w) && StageWire(w));
   } catch (...) {
     w.e.audit.verdict = Verdict::kDropped;
     w.e.audit.reasons.push_back({"", "internal"});

@@ -3,11 +3,14 @@
 //   line -> caps + bounded parse                            (ProcessLine)
 //        -> envelope schema -> per-kind schema              (StageInput)
 //        -> allow-list filter                               (StageFilter)
+//        -> names: vocabulary | shape | keyed pseudonym;
+//           ids: keyed pseudonyms only                      (StageNames)
 //        -> scrubbers (every string, card-like numbers)     (StageScrub)
 //        -> free-text policy: class | template | scrub,
 //           then the length bound                           (StageFreeText)
 //        -> output gate: strict schema, then every free-text
-//           value against its mode's table                  (StageGate)
+//           value against its mode's table, every name and id
+//           against its shape or pseudonym form              (StageGate)
 //        -> serialize -> wire check (credential rules over
 //           the exact bytes)                                (StageWire)
 //
@@ -41,6 +44,8 @@
 #include "pipeline/limits.h"
 #include "pipeline/schema_set.h"
 #include "redaction/free_text.h"
+#include "redaction/names.h"
+#include "redaction/pseudonym.h"
 #include "redaction/scrubber.h"
 
 namespace telguard {
@@ -59,6 +64,11 @@ struct PipelineOptions {
   std::optional<redaction::FreeTextMode> free_text;
   // The class and vocabulary tables; null means FreeTextPolicy::Default().
   const redaction::FreeTextPolicy* free_text_policy = nullptr;
+  // The HMAC key (bytes) of the keyed pseudonyms for ids and unfit names.
+  // The client passes a random per-app key kept 0600 in its config dir.
+  // Empty: a random key for this process -- pseudonyms are then stable only
+  // within one run (what `telguard check` shows).
+  std::string pseudonym_key;
   // Which validator answers (tests and the benchmark's baseline use valijson).
   SchemaEngine schema_engine = SchemaEngine::kCompiled;
 };
@@ -98,9 +108,12 @@ class Pipeline {
   // or dropped, with reasons and error set).
   bool StageInput(const nlohmann::json& record, Work& w) const;
   bool StageFilter(const nlohmann::json& record, Work& w) const;
+  bool StageNames(Work& w) const;
   bool StageScrub(Work& w) const;
   bool StageFreeText(Work& w) const;
   bool StageGate(Work& w) const;
+  bool GateNames(const std::vector<FieldSpec>& specs, const nlohmann::json& container, const char* base,
+                 Work& w) const;
   bool StageWire(Work& w) const;
   // Scrubs every string (when `strings`) and card-like number of `v` in
   // place; sets `failed` when a string could not be scrubbed.
@@ -114,6 +127,7 @@ class Pipeline {
   KnownNames names_;
   const redaction::Scrubber* scrubber_ = nullptr;
   const redaction::FreeTextPolicy* free_text_ = nullptr;
+  std::unique_ptr<redaction::Pseudonymizer> pseudonyms_;
 };
 
 }  // namespace telguard

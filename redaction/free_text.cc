@@ -427,8 +427,13 @@ const FreeTextPolicy& FreeTextPolicy::Default() {
 
 ScrubResult FreeTextPolicy::Apply(FreeTextMode mode, std::string_view text) const noexcept {
   ScrubResult r = impl_->scrubber->Scrub(text);
-  if (!r.ok || mode == FreeTextMode::kScrub) return r;
+  if (!r.ok) return r;
   try {
+    if (mode == FreeTextMode::kScrub) {
+      // As the pipeline's scrub mode: quoted spans go too.
+      if (const std::size_t n = RemoveQuotedSpans(&r.text); n > 0) r.hits.push_back({kRuleQuotedText, n});
+      return r;
+    }
     r.text = mode == FreeTextMode::kClass ? Classify(r.text) : Template(r.text);
   } catch (...) {
     return ScrubResult{false, {}, {}};
@@ -455,9 +460,10 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       prev = {};
     }
   };
+  // A placeholder ends a number's context, except <symbols> (punctuation).
   auto placeholder = [&](std::string_view p) {
     w.Text() += p;
-    prev = {};
+    if (p != "<symbols>") prev = {};
   };
   auto number = [&](std::string_view digits) {
     if (impl_->NumberKept(digits, prev)) {
@@ -612,7 +618,7 @@ bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
       }
       if (b == '<' || b == '[') {
         if (const auto p = PlaceholderAt(chunk.substr(k)); !p.empty()) {
-          prev = {};
+          if (p != "<symbols>") prev = {};  // <symbols> is punctuation
           punct_run = 0;
           k += p.size();
           continue;

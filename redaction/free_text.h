@@ -11,8 +11,9 @@
 //              the rule catalogue, value_rules.h);
 //              numbers stay only where the vocabulary's "numbers" rules say
 //              (an HTTP status after "HTTP", an exit status after "exit");
-//   kScrub     the deny-list scrubber alone (text it does not recognise
-//              leaves as written; the user accepts that risk).
+//   kScrub     the deny-list scrubber alone, and quoted spans removed (text
+//              it does not recognise leaves as written; the user accepts
+//              that risk).
 //
 // In every mode the credential and personal-data rules run first, so the
 // caller's audit can name what was removed (rule id, never a value).

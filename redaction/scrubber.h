@@ -21,8 +21,8 @@
 // Failure: RE2 reports DFA memory exhaustion through Set::ErrorInfo; that is
 // never read as "no match". The result is !ok and the caller drops the string.
 //
-// Compilation: Create() compiles the one-pass rule set (about 15 ms for the
-// default catalogue); each rule's own RE2 (for positions and groups) and
+// Compilation: Create() compiles the one-pass rule set and the markers' set
+// (about 15 ms for the default catalogue); each rule's own RE2 (for positions and groups) and
 // the wire check's set are compiled on first use, once (std::call_once), so
 // a process that never meets a candidate of a rule never pays for it. A
 // lazy compile that fails is a failure: the string (or the wire check)
@@ -62,7 +62,8 @@ struct ScrubResult {
 };
 
 struct ScrubberOptions {
-  // RE2 memory budget for the rule set's DFA and for each rule.
+  // RE2 memory budget for each DFA: the rule set's, the encoding markers'
+  // set's, the wire check's, and each rule's own.
   std::int64_t set_max_mem = 64 << 20;
   std::int64_t rule_max_mem = 8 << 20;
   // How many times percent-encoding is peeled off ("%2541" -> "%41" -> "A").

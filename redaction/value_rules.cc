@@ -20,6 +20,7 @@ constexpr CatalogueEntry kPolicyRules[] = {
     {kRuleClass, "policy", "Class mode: the text became one id of schemas/error_classes.json"},
     {kRulePseudonym, "policy",
      "A name outside its vocabulary and shape, or an id, became a keyed pseudonym (HMAC-SHA-256)"},
+    {"scrub-failed", "policy", "A value or line the scrubber could not read (fail closed): replaced or dropped"},
 };
 
 std::size_t CountDigits(std::uint64_t v) {

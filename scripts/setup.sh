@@ -114,7 +114,9 @@ test_targets=(telguard telguard_docs cli_conventions_test report_test test_recei
               fast_path_equivalence_replay compiled_schema_test compact_json_test
               fast_json_parser_test
               pipeline_leak_disabled_rule_replay
-              gateway_codec_test gateway_test otlp_decoder_replay)
+              gateway_codec_test gateway_test otlp_decoder_replay
+              free_text_test names_test privacy_test format_free_leak_replay template_property_replay
+              format_free_leak_skip_template_replay)
 build build-asan -DTELGUARD_SANITIZE=address -DTELGUARD_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
   --target "${test_targets[@]}"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
@@ -132,7 +134,8 @@ TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/t
 stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF -DTELGUARD_WERROR=ON \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
-  screen_equivalence_fuzzer fast_path_equivalence_fuzzer otlp_decoder_fuzzer
+  screen_equivalence_fuzzer fast_path_equivalence_fuzzer otlp_decoder_fuzzer \
+  format_free_leak_fuzzer template_property_fuzzer
 bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
 
 stage "all passed"

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "tests/pipeline_fixture.h"
+#include "redaction/pseudonym.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/schema_set.h"
 #include "schemas/embedded.h"
@@ -72,20 +73,32 @@ TEST(AllowList, StripsUnknownNestedTagAndLanguageFieldsAndRecordsPaths) {
   EXPECT_EQ(e.audit.ToJsonLine().find("payments"), std::string::npos);
 }
 
-TEST(AllowList, FieldFailingItsClassIsStrippedAndAudited) {
+// A name that fits neither its vocabulary nor its shape, and any id, leaves
+// as a keyed pseudonym (the event still goes); a field failing any other
+// class is stripped. Both are audited.
+TEST(AllowList, FieldFailingItsClassIsStrippedOrPseudonymisedAndAudited) {
   json r = {{"event", "tool"}, {"event_timestamp", 1}, {"source", "agentcli"},
             {"properties",
              {{"action", "call"}, {"session_id", "s1"}, {"agent_name", "fix the bug in my code please"},
-              {"tool_name", "shell"}, {"duration_ms", 5}, {"is_success", true}, {"user_uuid", "not-a-uuid"}}}};
+              {"tool_name", "shell"}, {"duration_ms", 5}, {"is_success", true}, {"user_uuid", "not-a-uuid"},
+              {"os", "plan9"}}}};
   auto e = One(r);
   ASSERT_EQ(e.audit.verdict, Verdict::kSent) << e.error;
   const json p = Props(e.body);
-  EXPECT_FALSE(p.contains("agent_name"));
-  EXPECT_FALSE(p.contains("user_uuid"));
+  EXPECT_TRUE(redaction::Pseudonymizer::IsName("agent", p["agent_name"].get<std::string>())) << p;
+  EXPECT_TRUE(redaction::Pseudonymizer::IsUuid(p["user_uuid"].get<std::string>())) << p;
+  EXPECT_TRUE(redaction::Pseudonymizer::IsId("session", p["session_id"].get<std::string>())) << p;
+  EXPECT_EQ(p["tool_name"], "shell");
+  EXPECT_FALSE(p.contains("os"));
   EXPECT_EQ(e.body.find("fix the bug"), std::string::npos);
+  EXPECT_EQ(e.body.find("not-a-uuid"), std::string::npos);
   const std::string audit = e.audit.ToJsonLine();
-  EXPECT_NE(audit.find(R"({"pointer":"/properties/agent_name","keyword":"class:identifier"})"), std::string::npos)
-      << audit;
+  EXPECT_NE(audit.find(R"({"pointer":"/properties/os","keyword":"class:enum"})"), std::string::npos) << audit;
+  for (const char* f : {"agent_name", "user_uuid", "session_id"}) {
+    EXPECT_NE(audit.find(std::string(R"({"rule":"pseudonym","pointer":"/properties/)") + f + "\""),
+              std::string::npos)
+        << f << ": " << audit;
+  }
 }
 
 json ToolWithError(const std::string& err) {
@@ -127,8 +140,7 @@ TEST(AllowList, ErrorTextIsTemplatedByDefaultAndBounded) {
   EXPECT_TRUE(redaction::FreeTextPolicy::Default().ConformsToTemplate(out)) << out;
   std::set<std::string> rules;
   for (const auto& x : e.audit.redactions) {
-    EXPECT_EQ(x.pointer, "/properties/error");
-    rules.insert(x.rule);
+    if (x.pointer == "/properties/error") rules.insert(x.rule);
   }
   EXPECT_EQ(rules, (std::set<std::string>{"aws-access-key-id", "home-directory-user", "free-text-template", "truncated"}));
 }

@@ -2,6 +2,8 @@
 // scrub, rules, inventory (and README agreeing with it), exit codes.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <filesystem>
 #include <map>
 
@@ -26,6 +28,12 @@ std::string Tool(const std::string& name) {
       .dump();
 }
 
+// Ids leave as keyed pseudonyms; the key is random per `check` run.
+std::string WithoutPseudonyms(std::string s) {
+  static const std::regex id(R"re("(session_id|parent_session_id|user_uuid)":"[^"]*")re");
+  return std::regex_replace(s, id, "\"$1\":\"P\"");
+}
+
 TEST(Check, BundledExampleBecomesRequestBodiesWithNothingOutsideTheAllowList) {
   const std::string audit = "/tmp/telguard-cli-audit.jsonl";
   auto r = RunProcess({kBin, "check", "--input", kSrc + "/examples/session.jsonl", "--audit", audit}, "");
@@ -47,10 +55,33 @@ TEST(Check, BundledExampleBecomesRequestBodiesWithNothingOutsideTheAllowList) {
   EXPECT_NE(r.err.find("line 6 record 1: rejected: /properties/duration_ms: type"), std::string::npos) << r.err;
   std::remove(audit.c_str());
 
-  // --example runs the embedded copy: same bodies.
+  // --example runs the embedded copy: same bodies (ids are pseudonymised
+  // with a key of each run's own, so they differ between runs and only
+  // between runs).
   auto e = RunProcess({kBin, "check", "--example"}, "");
-  EXPECT_EQ(e.out, r.out);
+  EXPECT_EQ(WithoutPseudonyms(e.out), WithoutPseudonyms(r.out));
+  EXPECT_NE(e.out, r.out);
+  EXPECT_EQ(r.out.find("s-7f3a9c"), std::string::npos);
+  EXPECT_EQ(r.out.find("5f0c6e2a-8d1b-4c3e-9a7f-2b4d6e8f0a1c"), std::string::npos);
   EXPECT_NE(e.err.find("8 events: 7 sent, 1 rejected, 0 dropped"), std::string::npos) << e.err;
+}
+
+TEST(Check, FreeTextOptionChoosesTheModeOfEveryErrorField) {
+  const std::string event = json({{"event", "tool"}, {"event_timestamp", 1}, {"source", "agentcli"},
+                                   {"properties", {{"action", "call"}, {"session_id", "s1"}, {"agent_name", "root"},
+                                                   {"tool_name", "read_file"}, {"duration_ms", 5}, {"is_success", false},
+                                                   {"error", "open '/home/alice/notes.txt': permission denied"}}}})
+                                .dump() + "\n";
+  auto error_of = [&](std::vector<std::string> args) {
+    auto r = RunProcess(args, event);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out)["records"][0]["properties"]["error"].get<std::string>();
+  };
+  EXPECT_EQ(error_of({kBin, "check"}), "open <quoted>: permission denied");
+  EXPECT_EQ(error_of({kBin, "check", "--free-text", "template"}), "open <quoted>: permission denied");
+  EXPECT_EQ(error_of({kBin, "check", "--free-text", "class"}), "permission_denied");
+  EXPECT_EQ(error_of({kBin, "check", "--free-text", "scrub"}), "open [REDACTED:quoted-text]: permission denied");
+  EXPECT_EQ(RunProcess({kBin, "check", "--free-text", "none"}, event).exit_code, 2);
 }
 
 TEST(Check, HostileLinesGetOneErrorEachAndNeighboursStillComeOut) {

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <filesystem>
 #include <regex>
 #include <thread>
@@ -214,7 +216,11 @@ TEST(Identity, RandomUuidV4PrivateFileResetReplacesIt) {
   ::stat((dir + "/id").c_str(), &st);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   c->RecordSessionStart("s1", "root");
-  EXPECT_NE(testing::ReadFile(local).find(id->substr(0, 36)), std::string::npos);
+  // The install id leaves only as a keyed pseudonym UUID, never as itself.
+  const std::string sent = testing::ReadFile(local);
+  EXPECT_EQ(sent.find(id->substr(0, 36)), std::string::npos);
+  EXPECT_TRUE(std::regex_search(sent, std::regex("\"user_uuid\":\"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\"")))
+      << sent;
   auto r = testing::RunProcess({TELGUARD_BIN, "consent", "reset-id", "--app", "testagent"}, "", home.Env());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const auto id2 = ReadSmallFile(dir + "/id");
@@ -243,9 +249,18 @@ class Recording : public ::testing::Test {
     for (const auto& l : testing::Lines(testing::ReadFile(local_))) v.push_back(json::parse(l)["records"][0]);
     return v;
   }
-  json End(const std::string& session) {
+  // Session ids leave only as keyed pseudonyms (a random key per process
+  // here), so a session's end event is found by its agent, or by its
+  // pseudonym as read from the events themselves.
+  json EndOfAgent(const std::string& agent) {
     for (const auto& e : Events()) {
-      if (e["properties"]["action"] == "end" && e["properties"]["session_id"] == session) return e["properties"];
+      if (e["properties"]["action"] == "end" && e["properties"]["agent_name"] == agent) return e["properties"];
+    }
+    return nullptr;
+  }
+  json EndOfSession(const json& pseudonym) {
+    for (const auto& e : Events()) {
+      if (e["properties"]["action"] == "end" && e["properties"]["session_id"] == pseudonym) return e["properties"];
     }
     return nullptr;
   }
@@ -264,7 +279,7 @@ TEST_F(Recording, SessionTotalsAddUpAndCostIsTheTrueSum) {
   RecordTokenUsage(ctx, "gpt-4o", 2000, 200, 0.5);
   RecordError(ctx, "model error: 500");
   RecordSessionEnd(ctx);
-  const json end = End("s1");
+  const json end = EndOfAgent("root");
   ASSERT_FALSE(end.is_null());
   EXPECT_EQ(end["tool_calls"], 3);
   EXPECT_EQ(end["input_tokens"], 3000);
@@ -281,6 +296,34 @@ TEST_F(Recording, SessionTotalsAddUpAndCostIsTheTrueSum) {
     if (e["event"] == "token") costs.push_back(e["properties"]["cost"]);
   }
   EXPECT_EQ(costs, (std::vector<double>{0.25, 0.5}));
+}
+
+// ClientOptions::free_text (and the C API's free_text) picks the free-text
+// mode for every field; a mode that does not exist is refused.
+TEST(FreeTextOption, ClientSendsErrorsInTheChosenMode) {
+  FreshHome home;
+  ::setenv("TELGUARD_HIDE_NOTICE", "1", 1);
+  for (const auto& [mode, want] : std::vector<std::pair<std::string, std::string>>{
+           {"class", "permission_denied"}, {"template", "open <path>: permission denied"},
+           {"", "open <path>: permission denied"}}) {
+    ClientOptions o = Options("");
+    o.local_file = home.path() + "/events-" + mode + ".jsonl";
+    o.free_text = mode;
+    std::string error;
+    auto c = Client::Create(o, &error);
+    ASSERT_NE(c, nullptr) << error;
+    c->RecordToolCall("s", "root", "read_file", std::chrono::milliseconds(1), "open /home/alice/diary.txt: permission denied");
+    const auto lines = testing::Lines(testing::ReadFile(o.local_file));
+    ASSERT_EQ(lines.size(), 1u) << mode;
+    EXPECT_EQ(json::parse(lines[0])["records"][0]["properties"]["error"], want) << mode;
+  }
+  ClientOptions bad = Options("");
+  bad.local_file = home.path() + "/x.jsonl";
+  bad.free_text = "none";
+  std::string error;
+  EXPECT_EQ(Client::Create(bad, &error), nullptr);
+  EXPECT_NE(error.find("free_text"), std::string::npos) << error;
+  ::unsetenv("TELGUARD_HIDE_NOTICE");
 }
 
 TEST_F(Recording, CommandSuccessFollowsTheError) {
@@ -304,15 +347,18 @@ TEST_F(Recording, NestedAndConcurrentSessionsAreSeparate) {
   RecordToolCall(parent, "shell", "p", "root", 5ms);
   RecordTokenUsage(parent, "gpt-4o", 1000, 100, 1.0);
   RecordSessionEnd(parent);
-  const json c = End("c"), p = End("p");
+  const json c = EndOfAgent("researcher"), p = EndOfAgent("root");
   EXPECT_EQ(c["tool_calls"], 2);
-  EXPECT_EQ(c["parent_session_id"], "p");
+  // The parent link survives pseudonymisation; the raw id does not leave.
+  EXPECT_EQ(c["parent_session_id"], p["session_id"]);
+  EXPECT_NE(c["parent_session_id"], "p");
   EXPECT_EQ(c["agent_name"], "researcher");
   EXPECT_EQ(p["tool_calls"], 1);
   EXPECT_DOUBLE_EQ(p["cost"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(c["cost"].get<double>(), 0.01);
   EXPECT_EQ(p["agent_name"], "root");
 
+  const std::size_t before = Events().size();
   std::vector<std::thread> ts;
   for (int t = 0; t < 8; ++t) {
     ts.emplace_back([&, t] {
@@ -324,8 +370,20 @@ TEST_F(Recording, NestedAndConcurrentSessionsAreSeparate) {
     });
   }
   for (auto& t : ts) t.join();
+  // Session t made t+1 tool calls: its pseudonym is the one with t+1 tool
+  // events.
+  std::map<std::string, int> tool_events;
+  const auto events = Events();
+  for (std::size_t i = before; i < events.size(); ++i) {
+    if (events[i]["event"] == "tool") ++tool_events[events[i]["properties"]["session_id"].get<std::string>()];
+  }
+  ASSERT_EQ(tool_events.size(), 8u);
   for (int t = 0; t < 8; ++t) {
-    const json e = End("t" + std::to_string(t));
+    std::string pseudonym;
+    for (const auto& [sid, n] : tool_events) {
+      if (n == t + 1) pseudonym = sid;
+    }
+    const json e = EndOfSession(pseudonym);
     ASSERT_FALSE(e.is_null()) << t;
     EXPECT_EQ(e["tool_calls"], t + 1);
     EXPECT_EQ(e["input_tokens"], 10 * (t + 1));

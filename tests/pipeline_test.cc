@@ -72,10 +72,15 @@ TEST(Pipeline, AuditNamesRedactionsByRuleAndPointer) {
   r["properties"]["error"] = "mail bob@example.org and carol@example.org";
   auto e = P().ProcessLine(r.dump(), 1).events.at(0);
   ASSERT_EQ(e.audit.verdict, Verdict::kSent);
-  ASSERT_EQ(e.audit.redactions.size(), 1u);
-  EXPECT_EQ(e.audit.redactions[0].rule, "email");
-  EXPECT_EQ(e.audit.redactions[0].pointer, "/properties/error");
-  EXPECT_EQ(e.audit.redactions[0].count, 2u);
+  // The session id is pseudonymised (audited as such); the error holds the
+  // one finding.
+  std::vector<AuditRedaction> at_error;
+  for (const auto& x : e.audit.redactions) {
+    if (x.pointer == "/properties/error") at_error.push_back(x);
+  }
+  ASSERT_EQ(at_error.size(), 1u);
+  EXPECT_EQ(at_error[0].rule, "email");
+  EXPECT_EQ(at_error[0].count, 2u);
   // Template mode (the default) keeps the scrubber's markers; every other
   // word here is vocabulary, so no placeholder was needed.
   EXPECT_EQ(json::parse(e.body)["records"][0]["properties"]["error"], "mail [REDACTED:email] and [REDACTED:email]");
