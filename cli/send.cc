@@ -236,7 +236,17 @@ int RunSend(const SendOptions& so) {
   Destination destination;
   if (int rc = Prepare(so, "send", &config, &destination); rc >= 0) return rc;
   std::string err;
-  auto pipeline = Pipeline::Create(FreeTextOptions(so.free_text), &err);
+  // The app's own pseudonym key, as the library uses, so that events of one
+  // session sent by separate `send` runs still group. If it cannot be kept,
+  // a key for this process (pseudonyms then do not link across runs).
+  PipelineOptions po = FreeTextOptions(so.free_text);
+  if (auto key = LoadOrCreatePseudonymKey(config, PathsForApp(config, so.http.app), &err)) {
+    po.pseudonym_key = *key;
+  } else {
+    std::fprintf(stderr, "telguard send: pseudonyms are for this run only: %s\n", err.c_str());
+  }
+  err.clear();
+  auto pipeline = Pipeline::Create(po, &err);
   auto out = pipeline ? OpenDestination(destination, &err) : nullptr;
   if (!out) {
     std::fprintf(stderr, "telguard send: %s%s\n", err.c_str(), pipeline ? InsecureHint(destination) : "");

@@ -218,11 +218,15 @@ std::shared_ptr<Client> Client::Create(const ClientOptions& options, std::string
         return nullptr;
       }
     }
-    impl->pipeline = Pipeline::Create(pipeline_options, error);
-    if (!impl->pipeline) return nullptr;
     impl->prices = LoadPrices(options, impl->config, error);
     if (!impl->prices) return nullptr;
     PrepareIdentity(*impl);
+    // Ids and names that fail their shape leave as pseudonyms keyed with
+    // this app's own key (empty while holding for the notice: nothing is
+    // sent then, and the pipeline uses a key for this process).
+    pipeline_options.pseudonym_key = impl->pseudonym_key;
+    impl->pipeline = Pipeline::Create(pipeline_options, error);
+    if (!impl->pipeline) return nullptr;
     if (!impl->holding) {
       impl->out = OpenDestination(destination, error);
       if (!impl->out) return nullptr;

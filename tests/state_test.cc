@@ -21,6 +21,7 @@
 
 #include "client/client.h"
 #include "client/config.h"
+#include "redaction/pseudonym.h"
 #include "sender/spool.h"
 #include "tests/test_server.h"
 #include "tests/test_util.h"
@@ -225,12 +226,17 @@ TEST(PerApp, TwoAppsGetDifferentIdsAndPseudonymKeysAndSeparateConsent) {
   struct stat st {};
   ASSERT_EQ(::stat((root + "vendor-a/pseudonym-key").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  // Each app's events carry its own id only.
+  // Each app's events carry its own id only, and only as a pseudonym keyed
+  // with its own key: never the raw id, never the other app's.
   const std::string sent_a = testing::ReadFile(box.dir() + "/vendor-a.jsonl");
   const std::string sent_b = testing::ReadFile(box.dir() + "/vendor-b.jsonl");
-  EXPECT_NE(sent_a.find(id_a.substr(0, 36)), std::string::npos);
-  EXPECT_EQ(sent_a.find(id_b.substr(0, 36)), std::string::npos);
-  EXPECT_NE(sent_b.find(id_b.substr(0, 36)), std::string::npos);
+  const std::string raw_a = id_a.substr(0, 36), raw_b = id_b.substr(0, 36);
+  const std::string user_a = redaction::Pseudonymizer(key_a).Uuid("user", raw_a);
+  const std::string user_b = redaction::Pseudonymizer(key_b).Uuid("user", raw_b);
+  EXPECT_NE(sent_a.find(user_a), std::string::npos) << sent_a;
+  EXPECT_NE(sent_b.find(user_b), std::string::npos) << sent_b;
+  for (const std::string& never : {raw_a, raw_b, user_b}) EXPECT_EQ(sent_a.find(never), std::string::npos);
+  for (const std::string& never : {raw_a, raw_b, user_a}) EXPECT_EQ(sent_b.find(never), std::string::npos);
 
   // One app's "off" is not the other's.
   ASSERT_EQ(RunProcess({kBin, "consent", "off", "--app", "vendor-a"}, "", box.Env()).exit_code, 0);
@@ -358,6 +364,43 @@ TEST(Switches, UnknownValuesAreOffWithOneMessageOnEveryPath) {
   std::string error;
   EXPECT_EQ(Client::Create(o, &error), nullptr);
   EXPECT_EQ(error, "");
+}
+
+// Ids leave as pseudonyms keyed with the app's own key: two `send` runs of
+// one app give one session the same pseudonym (its events still group), the
+// raw id never leaves, and another app's key gives an unlinkable one. The
+// library uses the same per-app key as the CLI.
+TEST(PerApp, SendRunsOfOneAppShareTheKeyedPseudonymAndAppsDoNot) {
+  Sandbox box;
+  auto session_of = [&](const std::string& app, const std::string& file) {
+    auto r = RunProcess({kBin, "send", "--app", app, "--local", box.dir() + "/" + file}, Event(7), box.Env());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto lines = testing::Lines(testing::ReadFile(box.dir() + "/" + file));
+    EXPECT_FALSE(lines.empty());
+    if (lines.empty()) return std::string();
+    return json::parse(lines.back())["records"][0]["properties"]["session_id"].get<std::string>();
+  };
+  const std::string a1 = session_of("vendor-a", "a1.jsonl");
+  const std::string a2 = session_of("vendor-a", "a2.jsonl");
+  const std::string b1 = session_of("vendor-b", "b1.jsonl");
+  ASSERT_FALSE(a1.empty());
+  EXPECT_NE(a1, "s7");  // the raw id never leaves
+  EXPECT_EQ(a1, a2);    // same app, separate processes: same pseudonym
+  EXPECT_NE(a1, b1);    // another app's key: unlinkable
+  ASSERT_TRUE(fs::exists(box.home() + "/.config/telguard/vendor-a/pseudonym-key"));
+
+  // The library, for the same app, pseudonymises with the same key.
+  ::setenv("TELGUARD_HIDE_NOTICE", "1", 1);
+  ClientOptions o;
+  o.app_name = "vendor-a";
+  o.local_file = box.dir() + "/lib.jsonl";
+  std::string error;
+  auto c = Client::Create(o, &error);
+  ASSERT_NE(c, nullptr) << error;
+  c->RecordSessionStart("s7", "root");
+  const auto lines = testing::Lines(testing::ReadFile(o.local_file));
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(json::parse(lines.back())["records"][0]["properties"]["session_id"], a1);
 }
 
 TEST(Cli, HonoursLocalFileDebugLogAndEverySpellingOfDebug) {
