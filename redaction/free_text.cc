@@ -192,29 +192,39 @@ class Writer {
     out_.push_back(c);
     ++run_;
   }
+  // <symbols> stands apart from the text around it (a space on each side),
+  // so a second pass reads it as a placeholder again ("at/d" + a punctuation
+  // run must not become the path "at/d<symbols>"): templating is idempotent.
   void Flush() {
     if (run_ > kMaxPunctRun) {
       out_.resize(run_start_);
+      if (!out_.empty() && out_.back() != ' ') out_.push_back(' ');
       out_ += "<symbols>";
+      symbols_ = true;
     }
     run_ = 0;
   }
   std::string& Text() {
     Flush();
+    if (symbols_) out_.push_back(' ');
+    symbols_ = false;
     return out_;
   }
   void Space() {
     Flush();
+    symbols_ = false;
     if (!out_.empty() && out_.back() != ' ') out_.push_back(' ');
   }
   void Finish() {
     Flush();
+    symbols_ = false;
     while (!out_.empty() && out_.back() == ' ') out_.pop_back();
   }
 
  private:
   std::string& out_;
   std::size_t run_ = 0, run_start_ = 0;
+  bool symbols_ = false;  // <symbols> was just written: the next text gets a space
 };
 
 // Quoted spans become <quoted>. Returns false when there was nothing to do

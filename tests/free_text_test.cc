@@ -64,7 +64,7 @@ INSTANTIATE_TEST_SUITE_P(
                      "ENOENT: no such file or directory, open <quoted>"},
         TemplateCase{"please refactor the billing module for kestrel",
                      "please <word> the billing module for <word>"},
-        TemplateCase{"what?!?!?! now", "what<symbols> now"},
+        TemplateCase{"what?!?!?! now", "what <symbols> now"},
         TemplateCase{"HTTP/1.1 404 Not Found", "HTTP/1.1 404 Not Found"},
         TemplateCase{"status 9999", "status <number>"},
         TemplateCase{"  many\n\tspaces  ", "many <word>"},
