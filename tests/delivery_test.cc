@@ -47,17 +47,9 @@ std::map<int, int> Counts(HttpServer& server) {
   return m;
 }
 
-class TempDir {
+class TempDir : public testing::ScopedTempDir {
  public:
-  TempDir() {
-    char t[] = "/tmp/telguard-delivery-XXXXXX";
-    path_ = mkdtemp(t);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : ScopedTempDir("delivery") {}
 };
 
 std::unique_ptr<Spool> OpenSpool(const std::string& dir, SpoolOptions o = {}) {

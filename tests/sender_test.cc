@@ -30,17 +30,9 @@ using Clock = std::chrono::steady_clock;
 
 std::string Body(int i) { return R"({"records":[{"event":"tool","n":)" + std::to_string(i) + "}]}"; }
 
-class TempDir {
+class TempDir : public testing::ScopedTempDir {
  public:
-  TempDir() {
-    char t[] = "/tmp/telguard-spool-XXXXXX";
-    path_ = mkdtemp(t);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : ScopedTempDir("spool") {}
 };
 
 std::unique_ptr<HttpSender> MakeSender(const std::string& url, Spool* spool, HttpSenderOptions o = {}) {

@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -31,6 +32,22 @@ inline std::string Token(const std::string& prefix, std::string_view alphabet, i
   for (int i = 0; i < n; ++i) s.push_back(alphabet[rnd() % alphabet.size()]);
   return s;
 }
+
+// A fresh private directory under /tmp, removed with everything in it.
+class ScopedTempDir {
+ public:
+  explicit ScopedTempDir(const std::string& tag) {
+    std::string t = "/tmp/telguard-" + tag + "-XXXXXX";
+    path_ = mkdtemp(t.data());
+  }
+  ~ScopedTempDir() { std::filesystem::remove_all(path_); }
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
