@@ -196,8 +196,9 @@ TEST(OtlpFilter, OnlyWhatTheProfileNamesLeaves) {
   std::string error;
   auto set = ProfileSet::LoadEmbedded(&error);
   ASSERT_NE(set, nullptr) << error;
-  ValuePolicy values(redaction::Scrubber::Default());
-  FilterOptions o{set.get(), nullptr, &values};
+  redaction::Pseudonymizer keyed("");
+  ValuePolicy values(redaction::Scrubber::Default(), keyed);
+  FilterOptions o{set.get(), nullptr, &values, {}};
   const std::string email = RandomToken(8) + "@example.com";
   const std::string prompt = "please " + RandomToken(24);
   logs_pb::ExportLogsServiceRequest req;
