@@ -62,8 +62,8 @@ const char* AttrClassName(AttrClass c);
 
 struct AttrSpec {
   AttrClass cls = AttrClass::kContent;
-  std::vector<std::string> values;            // enum, identifier vocabulary
-  std::size_t max_length = 128;               // identifier, free text (bytes)
+  std::vector<std::string> values;            // enum; identifier: names that leave as written
+  std::size_t max_length = 128;               // free text (bytes)
   std::string policy = "template";            // free text: class | template | scrub
   std::map<std::string, AttrSpec, std::less<>> keys;  // json: keys that may leave
   redaction::NameSpec names;                  // identifier, pseudonym: vocabulary, shape, pseudonym domain

@@ -43,7 +43,7 @@ using opentelemetry::proto::common::v1::AnyValue;
 
 struct ValueOutcome {
   bool kept = false;
-  const char* reason = "";                   // when !kept: "content", "class", "pseudonym", "scrub-failed", ...
+  const char* reason = "";                   // when !kept: "content", "class", "policy", "scrub-failed", ...
   std::vector<redaction::RuleHit> redactions;  // rules that changed free text
 };
 
