@@ -51,8 +51,9 @@ void Gateway(benchmark::State& state, WireFormat f) {
   const std::string& body = Body(f);
   std::string error;
   static const auto profiles = ProfileSet::LoadEmbedded(&error);
-  static const ValuePolicy values(telguard::redaction::Scrubber::Default());
-  const FilterOptions o{profiles.get(), nullptr, &values};
+  static const telguard::redaction::Pseudonymizer keyed("");  // a random key, as without a config dir
+  static const ValuePolicy values(telguard::redaction::Scrubber::Default(), keyed);
+  const FilterOptions o{profiles.get(), nullptr, &values, {}};
   const auto& scrubber = telguard::redaction::Scrubber::Default();
   telguard::bench::Latencies lat;
   std::int64_t kept = 0;

@@ -1,5 +1,13 @@
 // telguard gateway: the OTLP privacy gateway (gateway/server.h) on the
-// command line. Flags and environment in, RunGateway out.
+// command line. Flags and environment in, RunGateway out, then the run's
+// summary (prose on stderr, or --json on stdout).
+//
+// The app (consent, pseudonym key): --app NAME for every request, else each
+// request's profile name (claude-code, gemini-cli, codex, docker-agent,
+// generic). Consent is decided per app at start (DecideConsent, as `send`);
+// the key is the client library's per-app key
+// (<config>/<app>/pseudonym-key, LoadOrCreatePseudonymKey), read at the
+// app's first request and only when its telemetry is on.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -8,9 +16,11 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "cli/summary.h"
 #include "client/config.h"
 #include "client/consent.h"
 #include "client/destination.h"
+#include "client/local_files.h"
 #include "gateway/server.h"
 
 namespace telguard::cli {
@@ -23,6 +33,8 @@ struct GatewayArgs {
   bool allow_insecure_http = false;
   long deadline_ms = 0;
   long replay_ms = 5000;
+  long report_ms = 10000;
+  bool json = false;
 };
 
 bool ParseHeaders(const std::vector<std::string>& in, std::vector<Header>* out) {
@@ -74,16 +86,55 @@ bool ResolveUpstream(GatewayArgs& a, const Config& config, std::string* error) {
   return true;
 }
 
+// Consent per app (as `send` decides it) and the app's own pseudonym key.
+void WireApps(gateway::GatewayOptions& o, const Config& config) {
+  o.forward = DecideConsent(config, "").enabled;
+  o.app_forward = [config](const std::string& app) { return DecideConsent(config, app).enabled; };
+  o.pseudonym_key = [config](const std::string& app) -> std::string {
+    std::string err;
+    if (auto key = LoadOrCreatePseudonymKey(config, PathsForApp(config, app), &err)) return *key;
+    std::fprintf(stderr, "telguard gateway: %s: pseudonyms are for this run only: %s\n", app.c_str(), err.c_str());
+    return "";
+  };
+}
+
+void PrintSummary(const gateway::GatewayStats& st, bool json) {
+  if (json) {
+    Summary s("gateway");
+    s.Set("requests", st.requests);
+    s.Set("records", st.records);
+    s.Set("sent", st.sent);
+    s.Set("rejected", st.rejected);
+    s.Set("dropped", st.dropped);
+    s.Set("deliveries", st.deliveries);
+    s.Set("removed_fields", st.removed_fields);
+    s.Set("redactions", st.redactions);
+    s.Print(stdout);
+    return;
+  }
+  std::fprintf(stderr, "telguard gateway: %llu requests, %llu records: %llu sent, %llu rejected, %llu dropped\n",
+               static_cast<unsigned long long>(st.requests), static_cast<unsigned long long>(st.records),
+               static_cast<unsigned long long>(st.sent), static_cast<unsigned long long>(st.rejected),
+               static_cast<unsigned long long>(st.dropped));
+}
+
 int RunGatewayCommand(GatewayArgs& a) {
   const Config config = ResolveConfig(Environment::FromProcess());
   ReportWarnings(config, stderr);
   std::string error;
+  if (!a.o.app.empty() && !ValidateAppName(a.o.app, &error)) {
+    std::fprintf(stderr, "telguard gateway: --app: %s\n", error.c_str());
+    return kExitUsage;
+  }
   if (!ResolveUpstream(a, config, &error)) {
     std::fprintf(stderr, "telguard gateway: %s\n", error.c_str());
     return kExitUsage;
   }
-  a.o.forward = DecideConsent(config, "").enabled;
-  const int rc = gateway::RunGateway(a.o);
+  WireApps(a.o, config);
+  a.o.report_interval = std::chrono::milliseconds(a.report_ms);
+  gateway::GatewayStats stats;
+  const int rc = gateway::RunGateway(a.o, &stats);
+  if (rc == 0) PrintSummary(stats, a.json);
   return rc == 0 ? kExitOk : kExitInput;
 }
 
@@ -115,6 +166,18 @@ void AddGateway(Cli& cli) {
   c->add_option("--free-text", a->o.free_text, "policy for every free-text attribute: class, template or scrub")
       ->type_name("POLICY")
       ->check(CLI::IsMember({"class", "template", "scrub"}));
+  c->add_option("--app", a->o.app,
+                "whose consent and pseudonym key apply to every request (default: each request's profile name, "
+                "e.g. claude-code); a directory name")
+      ->type_name("NAME");
+  c->add_option("--report", a->o.report_path,
+                "keep a value-free HTML report (as telguard report writes) in PATH, rewritten every "
+                "--report-interval-ms and at stop")
+      ->type_name("PATH");
+  c->add_option("--report-interval-ms", a->report_ms, "rewrite the --report file every N ms (100..3600000)")
+      ->type_name("N")
+      ->check(CLI::Range(100L, 3600000L));
+  AddJsonOption(c, &a->json, "stdout");
   c->add_option("--profile", a->o.profile,
                 "apply this agent profile to every request (default: chosen from service.name / scope name)")
       ->type_name("NAME");

@@ -40,6 +40,7 @@ using telguard::fuzz::Encoding;
 
 struct Fixture {
   std::unique_ptr<ProfileSet> profiles;
+  std::unique_ptr<telguard::redaction::Pseudonymizer> keyed;
   std::unique_ptr<ValuePolicy> values;
 };
 
@@ -49,14 +50,15 @@ const Fixture& Get() {
     std::string error;
     x->profiles = ProfileSet::LoadEmbedded(&error);
     if (!x->profiles) telguard::fuzz::Trap("profiles: " + error);
-    x->values = std::make_unique<ValuePolicy>(telguard::redaction::Scrubber::Default());
+    x->keyed = std::make_unique<telguard::redaction::Pseudonymizer>("otlp-decoder-fuzz");  // fixed: reproducible
+    x->values = std::make_unique<ValuePolicy>(telguard::redaction::Scrubber::Default(), *x->keyed);
     return x;
   }();
   return *f;
 }
 
 FilterResult Filter(Signal s, const google::protobuf::Message& m, const Profile* forced) {
-  FilterOptions o{Get().profiles.get(), forced, Get().values.get()};
+  FilterOptions o{Get().profiles.get(), forced, Get().values.get(), {}};
   return FilterRequest(s, m, o, 1);
 }
 

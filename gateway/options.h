@@ -3,8 +3,10 @@
 #ifndef TELGUARD_GATEWAY_OPTIONS_H_
 #define TELGUARD_GATEWAY_OPTIONS_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +43,21 @@ struct GatewayOptions {
   std::string free_text;
   // Consent: false means accept and answer, forward nothing (audited).
   bool forward = true;
+  // The app whose consent and pseudonym key apply: "" = the name of each
+  // request's profile (claude-code, gemini-cli, codex, docker-agent,
+  // generic); else this one app for every request (--app).
+  std::string app;
+  // Per app, read once at start: false = its records are answered and
+  // audited, never forwarded (null: every app forwards, as `forward` says).
+  std::function<bool(const std::string& app)> app_forward;
+  // Per app, asked at its first request (only for an app that forwards):
+  // its pseudonym key (the client library's per-app key). "" or null: a
+  // random key for this process (pseudonyms then hold within one run).
+  std::function<std::string(const std::string& app)> pseudonym_key;
+  // The reviewer's HTML report (report/audit_report.h): "" none; else
+  // rewritten (temporary file + rename) every report_interval and at stop.
+  std::string report_path;
+  std::chrono::milliseconds report_interval{10000};
   std::size_t max_body_bytes = 16u << 20;  // after decompression
   CodecLimits limits;
   int threads = 64;                        // request workers (an idle keep-alive connection holds one)

@@ -64,11 +64,29 @@ class Filter {
   Filter(const FilterOptions& o, std::uint64_t request_no, FilterResult* result)
       : o_(o), request_no_(request_no), result_(result) {}
 
-  const Profile& Choose(const resource::Resource& res, const common::InstrumentationScope& scope) const {
-    if (o_.forced) return *o_.forced;
-    const std::string* service = StringAttr(res.attributes(), "service.name");
-    const Profile* p = o_.profiles->Match(service ? *service : "", scope.name());
-    return p ? *p : o_.profiles->generic();
+  // The group's profile; sets the values policy and consent of its app.
+  const Profile& Choose(const resource::Resource& res, const common::InstrumentationScope& scope) {
+    const Profile* p = o_.forced;
+    if (!p) {
+      const std::string* service = StringAttr(res.attributes(), "service.name");
+      p = o_.profiles->Match(service ? *service : "", scope.name());
+    }
+    if (!p) p = &o_.profiles->generic();
+    const AppPolicy a = o_.app ? o_.app(*p) : AppPolicy{o_.values, true};
+    values_ = a.values;
+    forward_ = a.forward;
+    return *p;
+  }
+
+  // A group whose app may not forward: its records are audited, not sent.
+  template <typename Groups>
+  void Withhold(Groups* groups, std::size_t audit_from, std::int64_t items) {
+    groups->RemoveLast();
+    result_->items_kept -= items;
+    result_->items_withheld += items;
+    for (std::size_t i = audit_from; i < result_->audit.size(); ++i) {
+      if (result_->audit[i].verdict == Verdict::kSent) result_->audit[i].delivery = "consent-off";
+    }
   }
 
   // Copies the attributes `in` that `specs` (then the profile's common ones)
@@ -91,7 +109,11 @@ class Filter {
         continue;
       }
       auto* o = out->Add();
-      ValueOutcome r = o_.values->Apply(*spec, kv.value(), event, o->mutable_value());
+      ValueOutcome r = values_->Apply(*spec, kv.value(), event, o->mutable_value());
+      if (r.kept && !values_->Gate(*spec, o->value())) {
+        r.kept = false;
+        r.reason = "output-gate:name";
+      }
       audit.Redacted(pointer, r.redactions);
       if (!r.kept) {
         out->RemoveLast();
@@ -113,8 +135,9 @@ class Filter {
   }
 
   void Scope(const common::InstrumentationScope& in, common::InstrumentationScope* out) const {
-    if (IsIdentifier(in.name(), 128)) out->set_name(in.name());
-    if (IsIdentifier(in.version(), 64)) out->set_version(in.version());
+    using redaction::NamePolicy;
+    if (NamePolicy::IsStrictName(in.name())) out->set_name(in.name());
+    if (NamePolicy::IsSemver(in.version()) || NamePolicy::IsStrictName(in.version())) out->set_version(in.version());
   }
 
   // --- logs ---
@@ -169,7 +192,7 @@ class Filter {
       out->mutable_body()->set_string_value(in.body().string_value());
       return;
     }
-    ValueOutcome r = o_.values->Apply(p.body, in.body(), canonical, out->mutable_body());
+    ValueOutcome r = values_->Apply(p.body, in.body(), canonical, out->mutable_body());
     audit.Redacted("/body", r.redactions);
     if (!r.kept) {
       out->clear_body();
@@ -184,6 +207,8 @@ class Filter {
         const Profile& p = Choose(rl.resource(), sl.scope());
         auto* orl = out->add_resource_logs();
         auto* kept = orl->add_scope_logs();
+        const std::size_t audit_from = result_->audit.size();
+        const std::int64_t kept_before = result_->items_kept;
         for (const auto& lr : sl.log_records()) {
           ++result_->items_in;
           if (Log(lr, p, index++, kept->add_log_records())) {
@@ -195,6 +220,10 @@ class Filter {
         }
         if (kept->log_records_size() == 0) {
           out->mutable_resource_logs()->RemoveLast();
+          continue;
+        }
+        if (!forward_) {
+          Withhold(out->mutable_resource_logs(), audit_from, result_->items_kept - kept_before);
           continue;
         }
         Scope(sl.scope(), kept->mutable_scope());
@@ -285,6 +314,8 @@ class Filter {
         const Profile& p = Choose(rm.resource(), sm.scope());
         auto* orm = out->add_resource_metrics();
         auto* kept = orm->add_scope_metrics();
+        const std::size_t audit_from = result_->audit.size();
+        const std::int64_t kept_before = result_->items_kept;
         for (const auto& m : sm.metrics()) {
           const std::int64_t points = PointCount(m);
           result_->items_in += points;
@@ -297,6 +328,10 @@ class Filter {
         }
         if (kept->metrics_size() == 0) {
           out->mutable_resource_metrics()->RemoveLast();
+          continue;
+        }
+        if (!forward_) {
+          Withhold(out->mutable_resource_metrics(), audit_from, result_->items_kept - kept_before);
           continue;
         }
         Scope(sm.scope(), kept->mutable_scope());
@@ -350,7 +385,7 @@ class Filter {
       if (!in.status().message().empty()) {
         std::string text;
         ValueOutcome r;
-        if (o_.values->FreeText(p.status_message, in.status().message(), name, &text, &r)) {
+        if (values_->FreeText(p.status_message, in.status().message(), name, &text, &r)) {
           out->mutable_status()->set_message(text);
         } else {
           audit.Strip("/status/message", r.reason);
@@ -370,6 +405,8 @@ class Filter {
         const Profile& p = Choose(rs.resource(), ss.scope());
         auto* ors = out->add_resource_spans();
         auto* kept = ors->add_scope_spans();
+        const std::size_t audit_from = result_->audit.size();
+        const std::int64_t kept_before = result_->items_kept;
         for (const auto& sp : ss.spans()) {
           ++result_->items_in;
           if (Span(sp, p, index++, kept->add_spans())) {
@@ -383,6 +420,10 @@ class Filter {
           out->mutable_resource_spans()->RemoveLast();
           continue;
         }
+        if (!forward_) {
+          Withhold(out->mutable_resource_spans(), audit_from, result_->items_kept - kept_before);
+          continue;
+        }
         Scope(ss.scope(), kept->mutable_scope());
         Resource(rs.resource(), p, ors->mutable_resource());
       }
@@ -393,6 +434,8 @@ class Filter {
   const FilterOptions& o_;
   std::uint64_t request_no_;
   FilterResult* result_;
+  const ValuePolicy* values_ = nullptr;  // the current group's app's
+  bool forward_ = true;
 };
 
 }  // namespace

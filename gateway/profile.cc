@@ -1,5 +1,6 @@
 #include "gateway/profile.h"
 
+#include <cctype>
 #include <sstream>
 
 #include "schemas/embedded.h"
@@ -17,6 +18,25 @@ constexpr std::pair<AttrClass, const char*> kClassNames[] = {
     {AttrClass::kJson, "json"},
 };
 
+// The default pseudonym domain: the attribute's name, lower-cased, every
+// other character than [a-z0-9] as '_', at most 32 characters.
+std::string DomainFrom(std::string_view key) {
+  std::string d;
+  for (char c : key.substr(0, 32)) {
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    d.push_back((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ? l : '_');
+  }
+  return d.empty() ? "value" : d;
+}
+
+bool IsDomain(std::string_view d) {
+  if (d.empty() || d.size() > 32) return false;
+  for (char c : d) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
 class Parser {
  public:
   explicit Parser(std::string file) : file_(std::move(file)) {}
@@ -27,7 +47,34 @@ class Parser {
   }
   const std::string& error() const { return error_; }
 
-  bool Attr(const json& j, const std::string& where, AttrSpec* out) {
+  // "vocabulary", "shape" and "pseudonym" of identifier and pseudonym classes.
+  bool Names(const json& j, const std::string& where, std::string_view key, AttrSpec* out) {
+    const bool named = out->cls == AttrClass::kIdentifier || out->cls == AttrClass::kPseudonym;
+    for (const char* k : {"vocabulary", "shape", "pseudonym"}) {
+      if (!j.contains(k)) continue;
+      if (!named) return Fail(where, std::string("\"") + k + "\" belongs to an identifier or pseudonym class");
+      if (!j[k].is_string()) return Fail(where, std::string("\"") + k + "\" must be a string");
+    }
+    redaction::NameSpec& n = out->names;
+    n.pseudonym = j.contains("pseudonym") ? j["pseudonym"].get<std::string>() : DomainFrom(key);
+    if (!IsDomain(n.pseudonym)) return Fail(where, "\"pseudonym\" must be 1..32 of [a-z0-9_]");
+    if (out->cls != AttrClass::kIdentifier) {
+      if (j.contains("vocabulary") || j.contains("shape")) return Fail(where, "a pseudonym has no vocabulary or shape");
+      return true;
+    }
+    n.vocabulary = j.value("vocabulary", "");
+    if (!n.vocabulary.empty() && !redaction::NamePolicy::Default().HasVocabulary(n.vocabulary)) {
+      return Fail(where, "unknown \"vocabulary\" (models, tools, agents, os, commands)");
+    }
+    const std::string shape = j.value("shape", out->values.empty() ? "name" : "none");
+    if (shape == "name") n.shape = redaction::NameShape::kName;
+    else if (shape == "semver") n.shape = redaction::NameShape::kSemver;
+    else if (shape == "none") n.shape = redaction::NameShape::kNone;
+    else return Fail(where, "\"shape\" must be name, semver or none");
+    return true;
+  }
+
+  bool Attr(const json& j, const std::string& where, std::string_view key, AttrSpec* out) {
     if (!j.is_object() || !j.contains("class") || !j["class"].is_string()) return Fail(where, "needs a \"class\"");
     const std::string cls = j["class"].get<std::string>();
     bool found = false;
@@ -58,10 +105,11 @@ class Parser {
         return Fail(where, "\"policy\" must be class, template or scrub");
       }
     }
+    if (!Names(j, where, key, out)) return false;
     if (j.contains("keys")) {
       if (out->cls != AttrClass::kJson || !j["keys"].is_object()) return Fail(where, "\"keys\" belongs to a json class");
       for (const auto& [k, v] : j["keys"].items()) {
-        if (!Attr(v, where + ".keys." + k, &out->keys[k])) return false;
+        if (!Attr(v, where + ".keys." + k, k, &out->keys[k])) return false;
         if (out->keys[k].cls == AttrClass::kJson) return Fail(where + ".keys." + k, "json inside json");
       }
     }
@@ -72,7 +120,7 @@ class Parser {
     if (j.is_null()) return true;
     if (!j.is_object()) return Fail(where, "must be an object");
     for (const auto& [k, v] : j.items()) {
-      if (!Attr(v, where + "." + k, &(*out)[k])) return false;
+      if (!Attr(v, where + "." + k, k, &(*out)[k])) return false;
     }
     return true;
   }
@@ -125,12 +173,12 @@ class Parser {
                     Strings(match.value("scope_names", json()), "match.scope_names", &p->scope_names) &&
                     Attrs(j.value("resource", json()), "resource", &p->resource) &&
                     Attrs(j.value("common", json()), "common", &p->common) &&
-                    (!logs.contains("body") || Attr(logs["body"], "logs.body", &p->body)) &&
+                    (!logs.contains("body") || Attr(logs["body"], "logs.body", "body", &p->body)) &&
                     Records(logs.value("events", json()), "logs.events", &p->events) &&
                     Records(j.value("metrics", json()), "metrics", &p->metrics) &&
                     Records(j.value("spans", json()), "spans", &p->spans) &&
                     Records(j.value("span_events", json()), "span_events", &p->span_events) &&
-                    (!j.contains("status_message") || Attr(j["status_message"], "status_message", &p->status_message));
+                    (!j.contains("status_message") || Attr(j["status_message"], "status_message", "status_message", &p->status_message));
     if (!ok) return nullptr;
     return p;
   }
@@ -140,6 +188,14 @@ class Parser {
   std::string error_;
 };
 
+// "[vocabulary models, shape name, else `model-<8 hex>`]"
+std::string NamesText(const redaction::NameSpec& n) {
+  std::string t = "[";
+  if (!n.vocabulary.empty()) t += "vocabulary " + n.vocabulary + ", ";
+  t += "shape " + std::string(redaction::NameShapeName(n.shape)) + ", else `" + n.pseudonym + "-<8 hex>`]";
+  return t;
+}
+
 void AttrsMarkdown(std::ostringstream& o, const AttrMap& attrs, const std::string& indent) {
   for (const auto& [name, a] : attrs) {
     o << indent << "- `" << name << "`: " << AttrClassName(a.cls);
@@ -148,9 +204,12 @@ void AttrsMarkdown(std::ostringstream& o, const AttrMap& attrs, const std::strin
       for (std::size_t i = 0; i < a.values.size(); ++i) o << (i ? ", " : "") << a.values[i];
       o << ")";
     }
+    if (a.cls == AttrClass::kIdentifier) o << " " << NamesText(a.names);
     if (a.cls == AttrClass::kFreeText) o << " (" << a.policy << ", at most " << a.max_length << " bytes)";
     if (a.cls == AttrClass::kContent) o << " -- never leaves";
-    if (a.cls == AttrClass::kPseudonym) o << " -- keyed pseudonym, never in clear";
+    if (a.cls == AttrClass::kPseudonym) {
+      o << " -- keyed pseudonym `" << a.names.pseudonym << "-<16 hex>` (a UUID stays a UUID), never in clear";
+    }
     if (!a.purpose.empty()) o << " -- " << a.purpose;
     o << "\n";
     if (a.cls == AttrClass::kJson) AttrsMarkdown(o, a.keys, indent + "  ");
@@ -167,6 +226,12 @@ json AttrsJson(const AttrMap& attrs) {
       e["max_length"] = a.max_length;
     }
     if (a.cls == AttrClass::kJson) e["keys"] = AttrsJson(a.keys);
+    if (a.cls == AttrClass::kIdentifier) {
+      if (!a.names.vocabulary.empty()) e["vocabulary"] = a.names.vocabulary;
+      e["shape"] = redaction::NameShapeName(a.names.shape);
+      e["pseudonym"] = a.names.pseudonym + "-<8 hex>";
+    }
+    if (a.cls == AttrClass::kPseudonym) e["pseudonym"] = a.names.pseudonym + "-<16 hex>";
     e["leaves"] = a.cls != AttrClass::kContent;
     if (!a.purpose.empty()) e["purpose"] = a.purpose;
     out[name] = e;

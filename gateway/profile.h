@@ -9,13 +9,22 @@
 //   count       a whole number 0..1e12 (an int, or a string of digits)
 //   number      a finite number (cost), duration: a number >= 0 (ms or s)
 //   timestamp   a number, or an ISO-8601 date-time
-//   identifier  a name chosen by the tool's authors (model, tool, version):
-//               1..max_length of [A-Za-z0-9._:/@+-], starting with a letter
-//               or digit, that the scrubbers leave unchanged; or one of
-//               "values" when a vocabulary is given
+//   identifier  a name chosen by the tool's authors (model, tool, version),
+//               through the one names policy (redaction/names.h): it leaves
+//               as written when it is one of "values", in the "vocabulary"
+//               (a names.json list or "models" from prices.json) or of the
+//               "shape" (name -- the default --, semver, or none; none is
+//               the default when "values" are given) and no scrubber rule
+//               could match it; otherwise as the keyed pseudonym
+//               "<pseudonym>-<8 hex>"
 //   id, uuid    opaque random ids: [A-Za-z0-9_-]{1,64} / a lowercase UUID
 //   pseudonym   identity (user.email, account ids, session ids): never in
-//               clear; replaced by a keyed pseudonym, else dropped
+//               clear; always the keyed pseudonym "<pseudonym>-<16 hex>"
+//               (a UUID-shaped value becomes a UUID)
+// "pseudonym" (identifier and pseudonym classes) is the pseudonym's prefix
+// and HMAC domain; by default the attribute's name, lower-cased, with every
+// other character than [a-z0-9] as '_' (user.email -> user_email). Two
+// attributes that name the same thing (session.id, session_id) share one.
 //   free_text   text the tool wrote (errors, bodies): "policy" class,
 //               template (default) or scrub (redaction/free_text.h), then
 //               cut to max_length
@@ -40,6 +49,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "redaction/names.h"
+
 namespace telguard::gateway {
 
 enum class AttrClass {
@@ -51,10 +62,11 @@ const char* AttrClassName(AttrClass c);
 
 struct AttrSpec {
   AttrClass cls = AttrClass::kContent;
-  std::vector<std::string> values;            // enum, identifier vocabulary
-  std::size_t max_length = 128;               // identifier, free text (bytes)
+  std::vector<std::string> values;            // enum; identifier: names that leave as written
+  std::size_t max_length = 128;               // free text (bytes)
   std::string policy = "template";            // free text: class | template | scrub
   std::map<std::string, AttrSpec, std::less<>> keys;  // json: keys that may leave
+  redaction::NameSpec names;                  // identifier, pseudonym: vocabulary, shape, pseudonym domain
   std::string purpose;
 };
 

@@ -6,17 +6,21 @@
 #include <signal.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "client/local_files.h"
 #include "gateway/egress.h"
 #include "gateway/otlp_filter.h"
 #include "gateway/profile.h"
 #include "gateway/value_policy.h"
 #include "pipeline/pipeline.h"
+#include "redaction/pseudonym.h"
+#include "report/audit_report.h"
 
 namespace telguard::gateway {
 namespace {
@@ -115,24 +119,124 @@ std::string Trim(std::string s) {
 
 }  // namespace
 
+// One app's consent (decided at start) and, from its first request on, its
+// keyed values policy.
+struct AppState {
+  std::string name;
+  bool forward = true;
+  std::once_flag once;
+  std::unique_ptr<redaction::Pseudonymizer> keyed;
+  std::unique_ptr<ValuePolicy> values;
+};
+
 struct Gateway::Impl {
   GatewayOptions o;
   HostPort listen;
   std::string token;
   std::unique_ptr<ProfileSet> profiles;
   const Profile* forced = nullptr;
-  std::unique_ptr<ValuePolicy> values;
-  std::unique_ptr<Pipeline> pipeline;
+  std::map<std::string, std::unique_ptr<AppState>, std::less<>> apps;  // by app name
+  std::unique_ptr<Pipeline> pipeline;  // docker-agent's events; keyed at the first one
+  std::once_flag pipeline_once;
   std::unique_ptr<Egress> egress;
   std::FILE* audit = nullptr;
   bool own_audit = false;
   std::mutex audit_mu;
   std::atomic<std::uint64_t> requests{0};
+  mutable std::mutex stats_mu;  // stats and report
+  GatewayStats stats;
+  std::unique_ptr<report::AuditReport> report;
+  std::mutex reporter_mu;
+  std::condition_variable reporter_cv;
+  bool reporter_stop = false;
+  std::thread reporter;
   httplib::Server server;
   int port = 0;
 
   ~Impl() {
     if (own_audit && audit) std::fclose(audit);
+  }
+
+  const std::string& AppName(const Profile& p) const { return o.app.empty() ? p.name : o.app; }
+
+  AppPolicy For(const Profile& p) {
+    AppState& a = *apps.find(AppName(p))->second;
+    std::call_once(a.once, [&] {
+      const std::string key = a.forward && o.pseudonym_key ? o.pseudonym_key(a.name) : "";
+      a.keyed = std::make_unique<redaction::Pseudonymizer>(key);
+      a.values = std::make_unique<ValuePolicy>(redaction::Scrubber::Default(), *a.keyed, o.free_text);
+    });
+    return {a.values.get(), a.forward};
+  }
+
+  // docker-agent's app: its consent and, for the events pipeline, its key.
+  AppState& EventsApp() {
+    const Profile* p = profiles->Find("docker-agent");
+    return *apps.find(AppName(p ? *p : profiles->generic()))->second;
+  }
+
+  Pipeline& EventsPipeline() {
+    std::call_once(pipeline_once, [&] {
+      AppState& a = EventsApp();
+      if (!a.forward || !o.pseudonym_key) return;
+      PipelineOptions po;
+      po.pseudonym_key = o.pseudonym_key(a.name);
+      std::string error;
+      if (po.pseudonym_key.empty()) return;
+      if (auto keyed = Pipeline::Create(po, &error)) pipeline = std::move(keyed);
+    });
+    return *pipeline;
+  }
+
+  void Count(const AuditRecord& r) {
+    ++stats.records;
+    switch (r.verdict) {
+      case Verdict::kSent: ++stats.sent; break;
+      case Verdict::kRejected: ++stats.rejected; break;
+      case Verdict::kDropped: ++stats.dropped; break;
+    }
+    if (!r.delivery.empty()) ++stats.deliveries[r.delivery];
+    for (const auto& p : r.stripped) ++stats.removed_fields[p];
+    for (const auto& x : r.redactions) stats.redactions[x.rule] += x.count;
+    if (report) {
+      using namespace std::chrono;
+      report->Add(r, duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+    }
+  }
+
+  bool WriteReport(std::string* error) const {
+    if (o.report_path.empty()) return true;
+    report::HtmlOptions h;
+    h.title = "telguard gateway report";
+    h.source = "telguard gateway, rewritten every " + std::to_string(o.report_interval.count()) + " ms";
+    std::string html;
+    {
+      std::lock_guard<std::mutex> lock(stats_mu);
+      html = report->Html(h);
+    }
+    return WriteFileAtomic(o.report_path, html, error);
+  }
+
+  void ReportLoop() {
+    std::unique_lock<std::mutex> lock(reporter_mu);
+    while (!reporter_cv.wait_for(lock, o.report_interval, [&] { return reporter_stop; })) {
+      lock.unlock();
+      std::string error;
+      if (!WriteReport(&error)) Log("--report: " + error);
+      lock.lock();
+    }
+  }
+
+  void StopReporter() {
+    if (!reporter.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(reporter_mu);
+      reporter_stop = true;
+    }
+    reporter_cv.notify_all();
+    reporter.join();
+    std::string error;
+    if (!WriteReport(&error)) Log("--report: " + error);
   }
 
   void Log(const std::string& line) {
@@ -142,11 +246,19 @@ struct Gateway::Impl {
     }
   }
 
+  // Sets the delivery of sent records that have none, counts every record
+  // (stats, report) and appends them to the audit file.
   void WriteAudit(std::vector<AuditRecord>& records, const std::string& delivery) {
+    {
+      std::lock_guard<std::mutex> lock(stats_mu);
+      for (auto& r : records) {
+        if (r.verdict == Verdict::kSent && r.delivery.empty()) r.delivery = delivery;
+        Count(r);
+      }
+    }
     if (!audit) return;
     std::string out;
     for (auto& r : records) {
-      if (r.verdict == Verdict::kSent) r.delivery = delivery;
       out += r.ToJsonLine();
       out += '\n';
     }
@@ -235,7 +347,7 @@ struct Gateway::Impl {
     FilterOptions fo;
     fo.profiles = profiles.get();
     fo.forced = forced;
-    fo.values = values.get();
+    fo.app = [this](const Profile& p) { return For(p); };
     FilterResult r = FilterRequest(s, *d.message, fo, n);
     std::int64_t rejected = r.items_rejected;
     std::string message;
@@ -268,12 +380,13 @@ struct Gateway::Impl {
     if (read == 413) return Error(res, f, 413, "body larger than " + std::to_string(o.max_body_bytes) + " bytes");
     if (read != 200) return Error(res, f, 400, "body could not be read or decompressed");
     const std::uint64_t n = ++requests;
-    LineOutcome out = pipeline->ProcessLine(body, n);
+    const bool forward = EventsApp().forward;
+    LineOutcome out = EventsPipeline().ProcessLine(body, n);
     std::size_t accepted = 0, refused = 0;
     std::vector<AuditRecord> audit_records;
     for (auto& ev : out.events) {
       if (ev.audit.verdict == Verdict::kSent) {
-        if (!o.forward) {
+        if (!forward) {
           ev.audit.delivery = "consent-off";
         } else {
           ForwardResult fr = egress->Forward(Destination::kEvents, "application/json", ev.body);
@@ -324,6 +437,7 @@ struct Gateway::Impl {
 
 Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Gateway::~Gateway() {
+  impl_->StopReporter();
   if (impl_->egress) impl_->egress->Shutdown();
 }
 
@@ -375,9 +489,38 @@ bool LoadPolicy(Gateway::Impl& g, std::string* error) {
       return false;
     }
   }
-  g.values = std::make_unique<ValuePolicy>(redaction::Scrubber::Default(), g.o.free_text);
+  // Each profile's app: its consent now; its key at its first request.
+  for (const auto& p : g.profiles->all()) {
+    const std::string& name = g.AppName(*p);
+    if (g.apps.count(name)) continue;
+    auto a = std::make_unique<AppState>();
+    a->name = name;
+    a->forward = g.o.forward && (!g.o.app_forward || g.o.app_forward(name));
+    g.apps.emplace(name, std::move(a));
+  }
   g.pipeline = Pipeline::Create({}, error);
   return g.pipeline != nullptr;
+}
+
+bool StartReport(Gateway::Impl& g, std::string* error) {
+  if (g.o.report_path.empty()) return true;
+  g.report = std::make_unique<report::AuditReport>();
+  std::string why;
+  if (!g.WriteReport(&why)) {
+    *error = "--report: " + why;
+    return false;
+  }
+  g.reporter = std::thread([&g] { g.ReportLoop(); });
+  return true;
+}
+
+// "claude-code, codex" for the apps whose consent is off.
+std::string AppsOff(const Gateway::Impl& g) {
+  std::string off;
+  for (const auto& [name, a] : g.apps) {
+    if (!a->forward) off += (off.empty() ? "" : ", ") + name;
+  }
+  return off;
 }
 
 bool OpenAudit(Gateway::Impl& g, std::string* error) {
@@ -400,7 +543,11 @@ bool OpenAudit(Gateway::Impl& g, std::string* error) {
 std::unique_ptr<Gateway> Gateway::Create(const GatewayOptions& options, std::string* error) {
   auto impl = std::make_unique<Impl>();
   impl->o = options;
-  if (!CheckOptions(*impl, error) || !LoadPolicy(*impl, error) || !OpenAudit(*impl, error)) return nullptr;
+  if (!CheckOptions(*impl, error) || !LoadPolicy(*impl, error) || !OpenAudit(*impl, error) ||
+      !StartReport(*impl, error)) {
+    impl->StopReporter();
+    return nullptr;
+  }
   impl->egress = Egress::Create(impl->o, redaction::Scrubber::Default(), error);
   if (!impl->egress) {
     *error = "--upstream: " + *error;
@@ -430,11 +577,19 @@ std::unique_ptr<Gateway> Gateway::Create(const GatewayOptions& options, std::str
 }
 
 int Gateway::port() const { return impl_->port; }
+GatewayStats Gateway::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->stats_mu);
+  GatewayStats s = impl_->stats;
+  s.requests = impl_->requests.load();
+  return s;
+}
+bool Gateway::WriteReport(std::string* error) const { return impl_->WriteReport(error); }
+std::string Gateway::AppsOff() const { return gateway::AppsOff(*impl_); }
 const std::string& Gateway::host() const { return impl_->listen.host; }
 bool Gateway::Run() { return impl_->server.listen_after_bind(); }
 void Gateway::Stop() { impl_->server.stop(); }
 
-int RunGateway(const GatewayOptions& options) {
+int RunGateway(const GatewayOptions& options, GatewayStats* stats) {
   // Signals are taken by one thread with sigwait; every other thread (the
   // workers, the replay thread) is created with them blocked.
   // Two malloc arenas instead of one per worker thread: the idle footprint
@@ -453,9 +608,13 @@ int RunGateway(const GatewayOptions& options) {
     return 1;
   }
   if (log) {
-    std::fprintf(log, "telguard gateway: listening on %s:%d (profiles: %s)%s\n", g->host().c_str(), g->port(),
+    const std::string off = g->AppsOff();
+    const std::string consent = !options.forward ? "; telemetry is off: nothing is forwarded"
+                                : off.empty()    ? ""
+                                                 : "; telemetry is off for " + off + ": their records are not forwarded";
+    std::fprintf(log, "telguard gateway: listening on %s:%d (profiles: %s; app: %s)%s\n", g->host().c_str(), g->port(),
                  options.profile.empty() ? "per request" : options.profile.c_str(),
-                 options.forward ? "" : "; telemetry is off: nothing is forwarded");
+                 options.app.empty() ? "the profile's name" : options.app.c_str(), consent.c_str());
     std::fflush(log);
   }
   std::atomic<bool> stopped{false};
@@ -470,7 +629,8 @@ int RunGateway(const GatewayOptions& options) {
     pthread_kill(watcher.native_handle(), SIGTERM);
   }
   watcher.join();
-  g.reset();  // finishes the replay thread
+  if (stats) *stats = g->stats();
+  g.reset();  // writes the last report, finishes the replay thread
   if (log) {
     std::fprintf(log, ok ? "telguard gateway: stopped\n" : "telguard gateway: error: the server stopped unexpectedly\n");
     std::fflush(log);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/bounded_json.h"
+#include "redaction/value_rules.h"
 
 namespace telguard::gateway {
 namespace {
@@ -80,14 +81,6 @@ json ToJson(const AnyValue& a) {
 
 }  // namespace
 
-bool IsIdentifier(std::string_view s, std::size_t max_length) {
-  if (s.empty() || s.size() > max_length || !IsAlnum(s[0])) return false;
-  for (char c : s) {
-    if (!IsAlnum(c) && c != '.' && c != '_' && c != ':' && c != '/' && c != '@' && c != '+' && c != '-') return false;
-  }
-  return true;
-}
-
 bool IsOpaqueId(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s) {
@@ -96,17 +89,44 @@ bool IsOpaqueId(std::string_view s) {
   return true;
 }
 
-bool IsLowerUuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
+// In "values" or fitting the names spec, and nothing a scrubber rule could
+// match: as written; else the keyed pseudonym of the attribute's domain.
+bool ValuePolicy::Identifier(const AttrSpec& spec, const std::string& s, AnyValue* out,
+                             ValueOutcome* outcome) const {
+  if (InValues(spec, s)) {
+    out->set_string_value(s);
+    return true;
   }
+  bool pseudonymised = true;
+  const bool suspicious = scrubber_.Check(s) != redaction::Scrubber::Precheck::kClean;
+  out->set_string_value(names_.Apply(spec.names, s, pseudonyms_, suspicious, &pseudonymised));
+  if (pseudonymised) outcome->redactions.push_back({redaction::kRulePseudonym, 1});
   return true;
+}
+
+// Identity: always the keyed pseudonym (a UUID stays UUID-shaped); a whole
+// number is pseudonymised as its decimal text; nothing else is identity.
+bool ValuePolicy::Pseudonym(const AttrSpec& spec, const AnyValue& in, AnyValue* out, ValueOutcome* outcome) const {
+  std::string text;
+  if (in.value_case() == AnyValue::kStringValue) text = in.string_value();
+  else if (in.value_case() == AnyValue::kIntValue) text = std::to_string(in.int_value());
+  else return false;
+  if (text.empty()) return false;
+  out->set_string_value(pseudonyms_.Id(spec.names.pseudonym, text));
+  outcome->redactions.push_back({redaction::kRulePseudonym, 1});
+  return true;
+}
+
+bool ValuePolicy::Gate(const AttrSpec& spec, const AnyValue& out) const {
+  const bool is_str = out.value_case() == AnyValue::kStringValue;
+  switch (spec.cls) {
+    case AttrClass::kIdentifier:
+      return is_str && (InValues(spec, out.string_value()) || names_.Conforms(spec.names, out.string_value()));
+    case AttrClass::kPseudonym:
+      return is_str && redaction::Pseudonymizer::IsId(spec.names.pseudonym, out.string_value());
+    default:
+      return true;
+  }
 }
 
 bool ValuePolicy::FreeText(const AttrSpec& spec, std::string_view text, std::string_view /*event*/,
@@ -147,7 +167,7 @@ bool ValuePolicy::Json(const AttrSpec& spec, const std::string& text, std::strin
     if (it == spec.keys.end() || v.is_structured()) continue;
     AnyValue o;
     ValueOutcome inner = Apply(it->second, FromJson(v), event, &o);
-    if (inner.kept) kept[key] = ToJson(o);
+    if (inner.kept && Gate(it->second, o)) kept[key] = ToJson(o);
     for (auto& h : inner.redactions) outcome->redactions.push_back(h);
   }
   *out = kept.dump();
@@ -165,8 +185,8 @@ ValueOutcome ValuePolicy::Apply(const AttrSpec& spec, const AnyValue& in, std::s
       r.reason = "content";
       return r;
     case AttrClass::kPseudonym:
-      r.reason = "pseudonym";  // no keyed pseudonymiser yet: never in clear
-      return r;
+      if (!Pseudonym(spec, in, out, &r)) return r;
+      break;
     case AttrClass::kEnum:
       if (!is_str || !InValues(spec, s)) return r;
       out->set_string_value(s);
@@ -208,22 +228,14 @@ ValueOutcome ValuePolicy::Apply(const AttrSpec& spec, const AnyValue& in, std::s
       }
       break;
     case AttrClass::kIdentifier:
-      if (!is_str) return r;
-      if (!spec.values.empty() ? !InValues(spec, s) : !IsIdentifier(s, spec.max_length)) return r;
-      if (spec.values.empty()) {
-        // A name that a rule would change is not a name.
-        const auto check = scrubber_.Check(s);
-        if (check != redaction::Scrubber::Precheck::kClean && scrubber_.Scrub(s).changed()) return r;
-        if (check == redaction::Scrubber::Precheck::kFailed) return r;
-      }
-      out->set_string_value(s);
+      if (!is_str || !Identifier(spec, s, out, &r)) return r;
       break;
     case AttrClass::kId:
       if (!is_str || !IsOpaqueId(s)) return r;
       out->set_string_value(s);
       break;
     case AttrClass::kUuid:
-      if (!is_str || !IsLowerUuid(s)) return r;
+      if (!is_str || !redaction::Pseudonymizer::IsUuid(s)) return r;
       out->set_string_value(s);
       break;
     case AttrClass::kFreeText: {

@@ -7,7 +7,7 @@
 #
 # Where the files are run from: with TELGUARD_DEB_INSTALL=1, as root, on a
 # machine where no telguard package is installed (CI's fresh machine), the
-# package is really installed with apt-get and removed at the end. Otherwise
+# package is really installed with apt-get and purged at the end. Otherwise
 # (a developer machine) it is unpacked with `dpkg -x` into a temporary root
 # and run from there with LD_LIBRARY_PATH.
 # usage: deb_package_test.sh BUILD_DIR SOURCE_DIR RECEIVER_BIN
@@ -17,7 +17,7 @@ work=$(mktemp -d /tmp/telguard-deb-XXXXXX)
 installed=0
 cleanup() {
   [ -n "${rpid:-}" ] && kill "$rpid" 2>/dev/null
-  if [ "$installed" = 1 ]; then DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq telguard >/dev/null || true; fi
+  if [ "$installed" = 1 ]; then DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq telguard >/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -43,7 +43,7 @@ dpkg-deb -I "$deb" postinst 2>/dev/null | grep -q ldconfig || { echo "FAIL: post
 apt-get install -s "$deb" > "$work/apt.log" 2>&1 || { cat "$work/apt.log"; echo "FAIL: apt cannot install it"; exit 1; }
 grep -q '^Inst telguard ' "$work/apt.log" || { cat "$work/apt.log"; echo "FAIL: apt would not install telguard"; exit 1; }
 
-if [ "${TELGUARD_DEB_INSTALL:-0}" = 1 ] && [ "$(id -u)" = 0 ] && ! dpkg-query -W telguard >/dev/null 2>&1; then
+if [ "${TELGUARD_DEB_INSTALL:-0}" = 1 ] && [ "$(id -u)" = 0 ] && ! dpkg-query -W -f='${Status}' telguard 2>/dev/null | grep -q "install ok installed"; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >/dev/null
   installed=1
   root=""
@@ -60,8 +60,11 @@ version=$("$root/usr/bin/telguard" --version)
 "$root/usr/bin/telguard" check --example > /dev/null 2>&1 || { echo "FAIL: telguard check --example"; exit 1; }
 
 cc "$src/examples/c/session.c" -I"$root/usr/include" -L"$root/usr/lib" -ltelguard -o "$work/c_session"
+# Compared as real paths: on a merged-/usr system the loader finds the
+# package's library through /lib, a link to /usr/lib.
 resolved=$(ldd "$work/c_session" | awk '/libtelguard/ {print $3}')
-case "$resolved" in "$root/usr/lib/"*) ;; *) echo "FAIL: libtelguard resolved to '$resolved'"; exit 1 ;; esac
+real=$(realpath -e "$resolved" 2>/dev/null || echo "$resolved")
+case "$real" in "$(realpath "$root/usr/lib")/"*) ;; *) echo "FAIL: libtelguard resolved to '$resolved' ($real)"; exit 1 ;; esac
 
 "$receiver" "$work/port" "$work/bodies" &
 rpid=$!

@@ -196,8 +196,9 @@ TEST(OtlpFilter, OnlyWhatTheProfileNamesLeaves) {
   std::string error;
   auto set = ProfileSet::LoadEmbedded(&error);
   ASSERT_NE(set, nullptr) << error;
-  ValuePolicy values(redaction::Scrubber::Default());
-  FilterOptions o{set.get(), nullptr, &values};
+  redaction::Pseudonymizer keyed("");
+  ValuePolicy values(redaction::Scrubber::Default(), keyed);
+  FilterOptions o{set.get(), nullptr, &values, {}};
   const std::string email = RandomToken(8) + "@example.com";
   const std::string prompt = "please " + RandomToken(24);
   logs_pb::ExportLogsServiceRequest req;
@@ -231,6 +232,71 @@ TEST(OtlpFilter, OnlyWhatTheProfileNamesLeaves) {
   const std::string audit = r.audit[0].ToJsonLine();
   EXPECT_EQ(audit.find(email), std::string::npos);
   EXPECT_NE(audit.find("/attributes/*"), std::string::npos) << audit;
+}
+
+TEST(Profiles, NameFieldsAreCheckedAndShownInTheInventory) {
+  std::string error;
+  for (const char* bad : {R"({"a":{"class":"identifier","vocabulary":"nope"}})",
+                          R"({"a":{"class":"identifier","shape":"upper"}})",
+                          R"({"a":{"class":"pseudonym","pseudonym":"Not-A-Domain"}})",
+                          R"({"a":{"class":"pseudonym","vocabulary":"models"}})",
+                          R"({"a":{"class":"enum","values":["x"],"pseudonym":"x"}})"}) {
+    EXPECT_EQ(ProfileSet::Load({{"x.json", std::string(R"({"profile":"generic","common":)") + bad + "}"}}, &error),
+              nullptr)
+        << bad;
+    EXPECT_NE(error.find("x.json: common.a"), std::string::npos) << error;
+  }
+  auto set = ProfileSet::LoadEmbedded(&error);
+  ASSERT_NE(set, nullptr) << error;
+  const auto j = ProfileSet::InventoryJson(*set->Find("claude-code"));
+  EXPECT_EQ(j["common"]["user.email"]["pseudonym"], "email-<16 hex>");
+  EXPECT_EQ(j["common"]["user.id"]["pseudonym"], "user_id-<16 hex>");  // derived from the name
+  const auto& model = j["events"]["claude_code.api_request"]["attributes"]["model"];
+  EXPECT_EQ(model["vocabulary"], "models");
+  EXPECT_EQ(model["shape"], "name");
+  EXPECT_NE(ProfileSet::InventoryMarkdown(*set->Find("claude-code")).find("`email-<16 hex>`"), std::string::npos);
+}
+
+AnyValue Str(const std::string& s) {
+  AnyValue v;
+  v.set_string_value(s);
+  return v;
+}
+
+TEST(ValuePolicy, TheOutputGateRefusesAClearIdentityOrANameOutsideItsSpec) {
+  std::string error;
+  auto set = ProfileSet::LoadEmbedded(&error);
+  ASSERT_NE(set, nullptr) << error;
+  const Profile& p = *set->Find("claude-code");
+  const AttrSpec& email = p.common.at("user.email");
+  const AttrSpec& model = p.events.at("claude_code.api_request").attributes.at("model");
+  redaction::Pseudonymizer keyed("");
+  ValuePolicy values(redaction::Scrubber::Default(), keyed);
+  const std::string address = RandomToken(9) + "@example.org";
+  // The gate alone: a clear value never passes, whatever wrote it.
+  EXPECT_FALSE(values.Gate(email, Str(address)));
+  EXPECT_FALSE(values.Gate(email, Str("email-123")));
+  EXPECT_FALSE(values.Gate(model, Str("Model " + RandomToken(12))));
+  EXPECT_TRUE(values.Gate(model, Str("claude-sonnet-4")));
+  // What Apply writes passes it.
+  AnyValue out;
+  ValueOutcome r = values.Apply(email, Str(address), "claude_code.api_request", &out);
+  ASSERT_TRUE(r.kept);
+  EXPECT_TRUE(values.Gate(email, out)) << out.string_value();
+  EXPECT_EQ(out.string_value().rfind("email-", 0), 0u);
+  ASSERT_EQ(r.redactions.size(), 1u);
+  EXPECT_EQ(r.redactions[0].rule_id, "pseudonym");
+  const std::string odd = "Model " + RandomToken(12);
+  r = values.Apply(model, Str(odd), "claude_code.api_request", &(out = AnyValue()));
+  ASSERT_TRUE(r.kept);
+  EXPECT_TRUE(values.Gate(model, out));
+  EXPECT_TRUE(redaction::Pseudonymizer::IsName("model", out.string_value())) << out.string_value();
+  // An int account id is pseudonymised as its text.
+  AnyValue n;
+  n.set_int_value(123456789);
+  r = values.Apply(p.common.at("user.account_id"), n, "claude_code.api_request", &(out = AnyValue()));
+  ASSERT_TRUE(r.kept);
+  EXPECT_TRUE(redaction::Pseudonymizer::IsId("account", out.string_value())) << out.string_value();
 }
 
 }  // namespace

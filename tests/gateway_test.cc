@@ -1,7 +1,10 @@
 // telguard gateway as a real process on 127.0.0.1, between real clients
 // (httplib, raw sockets, the OpenTelemetry JS SDK's OTLP exporters) and a
 // real upstream that records what arrives. What the profiles allow arrives;
-// nothing planted does; bad input gets its status and never costs a
+// nothing planted does; identity leaves only as keyed pseudonyms of the
+// app's key; names fit their vocabulary or shape or leave as pseudonyms; an
+// app turned off forwards nothing; the HTML report and the --json summary
+// hold counts, never values; bad input gets its status and never costs a
 // neighbour; nothing accepted is lost when the upstream is away.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,10 +17,14 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <regex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,12 +112,13 @@ class GatewayProcess {
     char tmpl[] = "/tmp/telguard-gw-XXXXXX";
     dir_ = mkdtemp(tmpl);
     log_ = dir_ + "/stderr";
+    out_ = dir_ + "/stdout";
     std::vector<std::string> argv = {TELGUARD_BIN, "gateway"};
     argv.insert(argv.end(), args.begin(), args.end());
     pid_ = fork();
     if (pid_ == 0) {
       freopen(log_.c_str(), "w", stderr);
-      freopen("/dev/null", "w", stdout);
+      freopen(out_.c_str(), "w", stdout);
       for (const char* v : {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_HEADERS", "TELEMETRY_ENABLED",
                             "DO_NOT_TRACK", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "TELGUARD_SPOOL"}) {
         unsetenv(v);
@@ -153,6 +161,7 @@ class GatewayProcess {
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
   std::string log() const { return ReadFile(log_); }
+  std::string out() const { return ReadFile(out_); }
   httplib::Client Client() const {
     httplib::Client c("127.0.0.1", port_);
     c.set_read_timeout(30, 0);
@@ -160,7 +169,7 @@ class GatewayProcess {
   }
 
  private:
-  std::string dir_, log_;
+  std::string dir_, log_, out_;
   pid_t pid_ = -1;
   int port_ = 0;
   bool exited_ = false;
@@ -539,6 +548,259 @@ TEST(GatewayProcess, ConsentOffAnswersAndForwardsNothing) {
   EXPECT_EQ(gw.Stop(), 0);
   EXPECT_TRUE(up.seen().empty());
   EXPECT_NE(gw.log().find("nothing is forwarded"), std::string::npos) << gw.log();
+}
+
+// --- pseudonyms, names, per-app consent, report and summary ---
+
+constexpr std::string_view kLower = "abcdefghijklmnopqrstuvwxyz";
+
+// Identity values planted where Claude Code puts them; built at run time.
+struct Identity {
+  std::string email = Token("", kLower, 10, 31) + "@example.org";
+  std::string account = "acct_" + Token("", kAlnum, 20, 32);
+  std::string session = Token("", kAlnum, 24, 33);
+  std::string uuid = [] {
+    std::string h = Token("", "0123456789abcdef", 32, 34);
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+  }();
+  std::vector<std::string> all() const { return {email, account, session, uuid, email.substr(0, 10)}; }
+};
+
+std::string IdentityLogs(const Identity& id, const std::string& model) {
+  return R"({"resourceLogs":[{"resource":{"attributes":[)" + Attr("service.name", "claude-code") +
+         R"(]},"scopeLogs":[{"logRecords":[{"body":{"stringValue":"claude_code.api_request"},"attributes":[)" +
+         Attr("event.name", "api_request") + "," + Attr("model", model) + "," + Attr("user.email", id.email) + "," +
+         Attr("user.account_id", id.account) + "," + Attr("session.id", id.session) + "," +
+         Attr("user.account_uuid", id.uuid) + "]}]}]}]}";
+}
+
+std::string GeminiToolCall(const std::string& function_name) {
+  return R"({"resourceLogs":[{"resource":{"attributes":[)" + Attr("service.name", "gemini-cli") +
+         R"(]},"scopeLogs":[{"logRecords":[{"attributes":[)" + Attr("event.name", "gemini_cli.tool_call") + "," +
+         Attr("function_name", function_name) + "]}]}]}]}";
+}
+
+// The string attributes of the log records in one upstream body.
+std::map<std::string, std::string> LogAttributes(const Capture& c) {
+  std::map<std::string, std::string> out;
+  const auto j = nlohmann::json::parse(AsJson(Signal::kLogs, c), nullptr, false);
+  if (!j.is_object()) return out;
+  for (const auto& rl : j.value("resourceLogs", nlohmann::json::array())) {
+    for (const auto& sl : rl.value("scopeLogs", nlohmann::json::array())) {
+      for (const auto& lr : sl.value("logRecords", nlohmann::json::array())) {
+        for (const auto& kv : lr.value("attributes", nlohmann::json::array())) {
+          const auto& v = kv["value"];
+          if (v.contains("stringValue")) out[kv["key"].get<std::string>()] = v["stringValue"].get<std::string>();
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// One gateway run: `body` posted once; the attributes that arrived.
+std::map<std::string, std::string> ArrivedOnce(std::vector<std::string> args, const std::vector<std::string>& env,
+                                               const std::string& body, const std::vector<std::string>& planted) {
+  Upstream up;
+  args.insert(args.begin(), {"--listen", "127.0.0.1:0", "--upstream", up.url()});
+  GatewayProcess gw(args, env);
+  EXPECT_GT(gw.port(), 0) << gw.log();
+  auto r = gw.Client().Post("/v1/logs", body, "application/json");
+  EXPECT_TRUE(r && r->status == 200);
+  EXPECT_EQ(gw.Stop(), 0);
+  const auto seen = up.seen();
+  EXPECT_EQ(seen.size(), 1u) << gw.log();
+  if (seen.size() != 1) return {};
+  for (const auto& s : planted) {
+    EXPECT_EQ(seen[0].body.find(s), std::string::npos) << "planted value arrived upstream";
+    EXPECT_EQ(gw.log().find(s), std::string::npos) << "planted value in the log";
+  }
+  return LogAttributes(seen[0]);
+}
+
+bool Matches(const std::string& v, const char* re) { return std::regex_match(v, std::regex(re)); }
+
+TEST(GatewayPseudonyms, IdentityLeavesOnlyAsKeyedPseudonymsStablePerAppKeyOtherForAnotherAppOrConfig) {
+  ScopedTempDir t("gw-keys");
+  const std::string cfg_a = "XDG_CONFIG_HOME=" + t.path() + "/a", cfg_b = "XDG_CONFIG_HOME=" + t.path() + "/b";
+  const Identity id;
+  const std::string body = IdentityLogs(id, "claude-sonnet-4");
+  const auto first = ArrivedOnce({}, {cfg_a}, body, id.all());
+  const auto again = ArrivedOnce({}, {cfg_a}, body, id.all());
+  const auto other_app = ArrivedOnce({"--app", "other-app"}, {cfg_a}, body, id.all());
+  const auto other_config = ArrivedOnce({}, {cfg_b}, body, id.all());
+  ASSERT_EQ(first.count("user.email"), 1u);
+  EXPECT_TRUE(Matches(first.at("user.email"), "email-[0-9a-f]{16}")) << first.at("user.email");
+  EXPECT_TRUE(Matches(first.at("user.account_id"), "account-[0-9a-f]{16}")) << first.at("user.account_id");
+  EXPECT_TRUE(Matches(first.at("session.id"), "session-[0-9a-f]{16}")) << first.at("session.id");
+  // A UUID stays UUID-shaped (version 4), and is not the one sent.
+  EXPECT_TRUE(Matches(first.at("user.account_uuid"), "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"))
+      << first.at("user.account_uuid");
+  EXPECT_EQ(first.at("model"), "claude-sonnet-4");
+  for (const char* k : {"user.email", "user.account_id", "session.id", "user.account_uuid"}) {
+    EXPECT_EQ(again.at(k), first.at(k)) << k << ": the same app key gives the same pseudonym";
+    EXPECT_NE(other_app.at(k), first.at(k)) << k << ": another app's key gives another";
+    EXPECT_NE(other_config.at(k), first.at(k)) << k << ": another config dir's key gives another";
+  }
+  // The client library's per-app key: 32 bytes, 0600, one per app.
+  for (const char* app : {"claude-code", "other-app"}) {
+    const std::string key = t.path() + "/a/telguard/" + app + "/pseudonym-key";
+    struct stat st {};
+    ASSERT_EQ(::stat(key.c_str(), &st), 0) << key;
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(st.st_size, 32);
+  }
+}
+
+TEST(GatewayNames, VocabularyAndShapeNamesLeaveAsWrittenOthersOnlyAsPseudonyms) {
+  ScopedTempDir t("gw-names");
+  const std::string cfg = "XDG_CONFIG_HOME=" + t.path();
+  const Identity id;
+  // A model from schemas/prices.json, and one with a random token in it.
+  EXPECT_EQ(ArrivedOnce({}, {cfg}, IdentityLogs(id, "gemini-2.5-pro"), id.all()).at("model"), "gemini-2.5-pro");
+  const std::string odd_model = "claude-" + Token("", kAlnum, 20, 35);
+  const auto m = ArrivedOnce({"--audit", t.path() + "/audit"}, {cfg}, IdentityLogs(id, odd_model), {odd_model, odd_model.substr(7)});
+  ASSERT_EQ(m.count("model"), 1u);
+  EXPECT_TRUE(Matches(m.at("model"), "model-[0-9a-f]{8}")) << m.at("model");
+  const std::string audit = ReadFile(t.path() + "/audit");
+  EXPECT_NE(audit.find(R"({"rule":"pseudonym","pointer":"/attributes/model")"), std::string::npos) << audit;
+  EXPECT_EQ(audit.find(odd_model), std::string::npos);
+  // A tool name of the name shape leaves; a random token as one does not.
+  EXPECT_EQ(ArrivedOnce({}, {cfg}, GeminiToolCall("read_file"), {}).at("function_name"), "read_file");
+  const std::string odd_tool = "x" + Token("", kLower, 6, 36) + "7" + Token("", "0123456789abcdef", 14, 37) + "q9";
+  const auto tool = ArrivedOnce({}, {cfg}, GeminiToolCall(odd_tool), {odd_tool});
+  ASSERT_EQ(tool.count("function_name"), 1u);
+  EXPECT_TRUE(Matches(tool.at("function_name"), "function_name-[0-9a-f]{8}")) << tool.at("function_name");
+}
+
+std::string GeminiApiRequest() {
+  return R"({"resourceLogs":[{"resource":{"attributes":[)" + Attr("service.name", "gemini-cli") +
+         R"(]},"scopeLogs":[{"logRecords":[{"attributes":[)" + Attr("event.name", "gemini_cli.api_request") + "," +
+         Attr("model", "gemini-2.5-pro") + "]}]}]}]}";
+}
+
+TEST(GatewayConsent, AnAppTurnedOffForwardsNoneOfItsRecordsAndCreatesNoKey) {
+  ScopedTempDir t("gw-consent");
+  const std::string cfg = "XDG_CONFIG_HOME=" + t.path();
+  const ProcessResult off = RunProcess({TELGUARD_BIN, "consent", "off", "--app", "claude-code"}, "", {cfg});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  {
+    // Per profile: Claude Code's records stay; Gemini CLI's still go.
+    Upstream up;
+    GatewayProcess gw({"--listen", "127.0.0.1:0", "--upstream", up.url(), "--json"}, {cfg});
+    ASSERT_GT(gw.port(), 0) << gw.log();
+    auto c = gw.Client();
+    auto r = c.Post("/v1/logs", ApiRequest(7), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    r = c.Post("/v1/logs", GeminiApiRequest(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(gw.Stop(), 0);
+    const auto seen = up.seen();
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_NE(seen[0].body.find("gemini_cli.api_request"), std::string::npos);
+    EXPECT_EQ(seen[0].body.find("claude_code"), std::string::npos);
+    EXPECT_NE(gw.log().find("telemetry is off for claude-code"), std::string::npos) << gw.log();
+    const auto j = nlohmann::json::parse(gw.out(), nullptr, false);
+    ASSERT_TRUE(j.is_object()) << gw.out();
+    EXPECT_EQ(j["deliveries"].value("consent-off", 0), 1);
+    EXPECT_EQ(j["deliveries"].value("delivered", 0), 1);
+  }
+  {
+    // Speaking for Claude Code alone: zero upstream requests.
+    Upstream up;
+    GatewayProcess gw({"--listen", "127.0.0.1:0", "--upstream", up.url(), "--app", "claude-code"}, {cfg});
+    ASSERT_GT(gw.port(), 0) << gw.log();
+    auto c = gw.Client();
+    for (const std::string& body : {ApiRequest(8), GeminiApiRequest()}) {
+      auto r = c.Post("/v1/logs", body, "application/json");
+      ASSERT_TRUE(r);
+      EXPECT_EQ(r->status, 200);
+    }
+    EXPECT_EQ(gw.Stop(), 0);
+    EXPECT_TRUE(up.seen().empty());
+  }
+  struct stat st {};
+  EXPECT_NE(::stat((t.path() + "/telguard/claude-code/pseudonym-key").c_str(), &st), 0) << "off: no key created";
+}
+
+// Whether the tags of `html` nest (void and self-closed elements aside).
+bool TagsNest(const std::string& html, std::string* why) {
+  static const std::set<std::string> kVoid = {"meta", "br", "hr", "img", "input", "link", "col", "wbr", "area", "base"};
+  std::vector<std::string> open;
+  std::size_t i = 0;
+  while ((i = html.find('<', i)) != std::string::npos) {
+    const std::size_t end = html.find('>', i);
+    if (end == std::string::npos) return *why = "unclosed tag", false;
+    const std::string tag = html.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.empty() || tag[0] == '!') continue;
+    const bool closing = tag[0] == '/';
+    std::string name = tag.substr(closing ? 1 : 0, tag.find_first_of(" \t\n/", closing ? 1 : 0) - (closing ? 1 : 0));
+    if (closing) {
+      if (open.empty() || open.back() != name) return *why = "</" + name + "> closes " + (open.empty() ? "nothing" : open.back()), false;
+      open.pop_back();
+    } else if (!kVoid.count(name) && tag.back() != '/') {
+      open.push_back(name);
+      if (name == "style") {  // CSS is text
+        i = html.find("</style>", i);
+        if (i == std::string::npos) return *why = "unclosed style", false;
+      }
+    }
+  }
+  if (!open.empty()) return *why = "<" + open.back() + "> never closed", false;
+  return true;
+}
+
+TEST(GatewayReport, TheHtmlReportIsRewrittenValueFreeAndTheJsonSummaryMatchesTheAudit) {
+  ScopedTempDir t("gw-report");
+  const std::string report = t.path() + "/report.html", audit = t.path() + "/audit";
+  Upstream up;
+  GatewayProcess gw({"--listen", "127.0.0.1:0", "--upstream", up.url(), "--report", report, "--report-interval-ms",
+                     "100", "--json", "--audit", audit},
+                    {"XDG_CONFIG_HOME=" + t.path()});
+  ASSERT_GT(gw.port(), 0) << gw.log();
+  const std::string before = ReadFile(report);
+  ASSERT_FALSE(before.empty()) << "written at start";
+  Planted p;
+  auto r = gw.Client().Post("/v1/logs", ClaudeLogs(p), "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  bool rewritten = false;
+  for (int i = 0; i < 300 && !rewritten; ++i) {
+    rewritten = ReadFile(report) != before;
+    if (!rewritten) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(rewritten) << "the report was not rewritten";
+  EXPECT_EQ(gw.Stop(), 0);
+  const std::string html = ReadFile(report);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  std::string why;
+  EXPECT_TRUE(TagsNest(html, &why)) << why;
+  ExpectNothingPlanted(html, p);
+  EXPECT_NE(html.find("pseudonym"), std::string::npos) << "pseudonymised fields are shown";
+  // The summary: one JSON object on stdout, its counts those of the audit.
+  const auto j = nlohmann::json::parse(gw.out(), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << gw.out();
+  ExpectNothingPlanted(gw.out(), p);
+  EXPECT_EQ(j["command"], "gateway");
+  EXPECT_EQ(j["requests"], 1);
+  const auto lines = Lines(ReadFile(audit));
+  std::size_t sent = 0, dropped = 0;
+  for (const auto& l : lines) {
+    sent += l.find(R"("verdict":"sent")") != std::string::npos;
+    dropped += l.find(R"("verdict":"dropped")") != std::string::npos;
+  }
+  EXPECT_EQ(j["records"], lines.size());
+  EXPECT_EQ(j["records"], 4);  // ClaudeLogs: three declared events and one made up
+  EXPECT_EQ(j["sent"], sent);
+  EXPECT_EQ(j["sent"], 3);
+  EXPECT_EQ(j["dropped"], dropped);
+  EXPECT_EQ(j["dropped"], 1);
+  EXPECT_EQ(j["deliveries"].value("delivered", 0), 3);
+  EXPECT_EQ(j["removed_fields"].value("/attributes/prompt", 0), 1);
+  EXPECT_EQ(j["redactions"].value("pseudonym", 0), 2);  // user.email and session.id
 }
 
 // The OpenTelemetry JS SDK's real exporters, one run per profile and

@@ -73,6 +73,19 @@ if ldd "$work/consumer/c_session_static" | grep -q libtelguard; then echo "FAIL:
 expect_events "find_package(telguard) telguard::telguard_static" 5
 
 if command -v python3 >/dev/null; then
+  # ctypes mirrors struct telguard_options by hand: a field missing there
+  # makes the library read past the caller's struct, so the two lists must
+  # match, in order.
+  python3 - "$prefix/include/telguard/telguard.h" "$src/examples/python/session.py" <<'PY'
+import re, sys
+header, example = (open(p).read() for p in sys.argv[1:])
+body = re.search(r"typedef struct telguard_options \{(.*?)\} telguard_options;", header, re.S).group(1)
+c_fields = re.findall(r"^\s*(?:const char\*|int)\s+(\w+);", body, re.M)
+py_fields = re.findall(r'"(\w+)"', re.search(r"class Options.*?\n\n", example, re.S).group(0))
+if c_fields != py_fields:
+    sys.exit(f"FAIL: examples/python/session.py Options fields {py_fields} differ from telguard_options {c_fields}")
+print(f"ok: the Python Options mirrors telguard_options ({len(c_fields)} fields)")
+PY
   TELGUARD_LIBRARY=$libdir/libtelguard.so python3 "$src/examples/python/session.py"
   expect_events "Python ctypes" 4
 fi

@@ -170,6 +170,46 @@ INSTANTIATE_TEST_SUITE_P(
                       OptOut{"ConsentOffBeatsTelemetryEnabledTrue", {"TELEMETRY_ENABLED=true"}, {"off"}}),
     [](const auto& param_info) { return param_info.param.name; });
 
+// The endpoint refusing the key (401, and 403 alike) is a configuration
+// error on the command line too: `send` keeps every event, says so and exits
+// 2; `flush` keeps the whole backlog, asks once per run and exits 2; when
+// the key is fixed the backlog goes, each event once.
+TEST(Cli, UnauthorizedKeepsEveryEventAndExitsWithTheConfigurationErrorCode) {
+  Sandbox box;
+  std::atomic<bool> authorised{false};
+  testing::HttpServer server([&](const httplib::Request&, httplib::Response& res, int) {
+    if (!authorised) res.status = 401;
+  });
+  const std::vector<std::string> send = {kBin, "send", "--app", "agentcli", "--endpoint", server.url(), "--spool",
+                                         box.spool()};
+  auto r = RunProcess(send, Events(0, 4), box.Env());
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("0 delivered, 4 spooled"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+  EXPECT_EQ(SpoolFiles(box.spool()), 4u);
+  const std::size_t after_send = server.requests();
+  EXPECT_GE(after_send, 1u);
+  EXPECT_EQ(server.delivered().size(), 0u);
+
+  const std::vector<std::string> flush = {kBin, "flush", "--app", "agentcli", "--endpoint", server.url(), "--spool",
+                                          box.spool()};
+  for (int run = 0; run < 3; ++run) {
+    r = RunProcess(flush, "", box.Env());
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find("configuration error"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("4 remaining"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(SpoolFiles(box.spool()), 4u);
+  EXPECT_EQ(server.requests() - after_send, 3u);  // one try per run, then no network
+
+  authorised = true;
+  r = RunProcess(flush, "", box.Env());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("4 delivered, 0 dropped, 0 remaining"), std::string::npos) << r.err;
+  EXPECT_EQ(server.delivered().size(), 4u);
+  EXPECT_EQ(SpoolFiles(box.spool()), 0u);
+}
+
 TEST(ConsentOff, PurgesTheSpoolAndTheIdentityAndTheLibrarySeeingOffPurgesToo) {
   Sandbox box;
   SpoolEvents(box, 2);

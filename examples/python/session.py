@@ -10,7 +10,8 @@ import sys
 class Options(ctypes.Structure):
     _fields_ = [(name, ctypes.c_char_p) for name in (
         "app_name", "app_version", "endpoint", "local_file", "spool_dir", "config_dir",
-        "api_key_env", "ca_file", "prices_file")] + [("debug", ctypes.c_int), ("deadline_ms", ctypes.c_int)]
+        "api_key_env", "ca_file", "prices_file")] + [("debug", ctypes.c_int), ("deadline_ms", ctypes.c_int),
+                                                      ("free_text", ctypes.c_char_p)]
 
 
 lib = ctypes.CDLL(os.environ.get("TELGUARD_LIBRARY", "libtelguard.so"))
