@@ -33,12 +33,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuzz/leak_harness.h"
 #include "fuzz/leak_oracle.h"
 #include "pipeline/pipeline.h"
 #include "redaction/free_text.h"
 #include "redaction/names.h"
 #include "schemas/embedded.h"
-#include "sender/sinks.h"
 
 namespace {
 
@@ -46,16 +46,8 @@ using json = nlohmann::json;
 using telguard::fuzz::Canary;
 using telguard::fuzz::Encoding;
 using telguard::fuzz::FormatFree;
+using telguard::fuzz::Pick;
 using telguard::redaction::FreeTextMode;
-
-class MemorySender final : public telguard::sender::Sender {
- public:
-  telguard::sender::SendResult Send(std::string_view body) noexcept override {
-    bodies.append(body).push_back('\n');
-    return {telguard::sender::Delivery::kDelivered, "", 200};
-  }
-  std::string bodies;
-};
 
 const telguard::Pipeline& GetPipeline(FreeTextMode mode) {
   static const telguard::Pipeline* pipelines[2] = {nullptr, nullptr};
@@ -91,11 +83,6 @@ const telguard::Pipeline& GetPipeline(FreeTextMode mode) {
   }();
   (void)built;
   return *pipelines[mode == FreeTextMode::kClass ? 0 : 1];
-}
-
-std::string Pick(FuzzedDataProvider& fdp, std::initializer_list<const char*> options) {
-  const std::size_t i = fdp.ConsumeIntegralInRange<std::size_t>(0, options.size() - 1);
-  return *(options.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
 bool IsWordByte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
@@ -142,24 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const telguard::Pipeline& pipeline = GetPipeline(mode);
   const auto rules = telguard::redaction::DefaultRules();
 
-  const std::string kind = Pick(fdp, {"command", "tool", "token", "session_start", "session_end"});
-  json props;
-  std::string wire = kind;
-  if (kind == "command") {
-    props = {{"action", "run"}, {"args", json::array({"--yolo"})}, {"is_success", fdp.ConsumeBool()}};
-  } else if (kind == "tool") {
-    props = {{"action", "call"}, {"session_id", "s1"}, {"agent_name", "root"}, {"tool_name", "shell"},
-             {"duration_ms", fdp.ConsumeIntegralInRange<int>(0, 100000)}, {"is_success", fdp.ConsumeBool()}};
-  } else if (kind == "token") {
-    props = {{"action", "usage"}, {"session_id", "s1"}, {"agent_name", "root"}, {"model_name", "gpt-4o"},
-             {"input_tokens", fdp.ConsumeIntegralInRange<int>(0, 100000)}, {"output_tokens", 5}};
-  } else {
-    wire = "session";
-    props = {{"action", kind == "session_start" ? "start" : "end"}, {"session_id", "s1"}, {"agent_name", "root"},
-             {"duration_ms", 10}, {"is_success", true}};
-    if (kind == "session_start") props.erase("duration_ms"), props.erase("is_success");
-  }
-  json record = {{"event", wire}, {"event_timestamp", 1764021600000}, {"source", "agentcli"}, {"properties", props}};
+  json record = telguard::fuzz::ValidRecord(fdp);
   const std::string background = record.dump();
 
   std::vector<Canary> canaries;
@@ -182,16 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string where = Pick(fdp, {"error", "errors", "identifier", "session_id", "parent_session_id",
                                          "user_uuid", "unknown", "nested", "args", "key", "envelope"});
     const std::string value = " " + c.planted + " ";
-    json& p = record["properties"];
-    if (where == "error") {
-      p["error"] = "request failed:" + value + "after retry";
-    } else if (where == "errors") {
-      record["event"] = "session";
-      p["action"] = "end";
-      p["duration_ms"] = 1;
-      p["is_success"] = false;
-      p["error"] = json::array({"first", "boom:" + value});
-    } else if (where == "identifier") {
+    if (where == "identifier") {
+      json& p = record["properties"];
       const std::string field = Pick(fdp, {"agent_name", "tool_name", "model_name", "version", "action", "source"});
       (field == "source" ? record["source"] : p[field]) = c.planted;
       // A value that fits the field's declared vocabulary or shape leaves as
@@ -213,22 +175,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         c.explicit_needles = true;
         c.needles.clear();
       }
-    } else if (where == "session_id" || where == "parent_session_id" || where == "user_uuid") {
-      p[where] = c.planted;
-    } else if (where == "unknown") {
-      p["note"] = value;
-    } else if (where == "nested") {
-      p["extra"] = {{"deep", {{"x", json::array({1, value})}}}};
-    } else if (where == "args") {
-      record["event"] = "command";
-      p["action"] = "run";
-      p["is_success"] = true;
-      p["args"] = json::array({"--model=" + c.planted, c.planted, "--", c.planted});
-    } else if (where == "key") {
-      p[c.planted] = 1;
     } else {
-      record[c.planted] = "x";
-      record["tags"] = {{"team", value}};
+      telguard::fuzz::PlantAt(record, where, c.planted, value);
     }
     canaries.push_back(std::move(c));
   }
@@ -238,33 +186,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace);
-  MemorySender memory;
-  char* log_buf = nullptr;
-  std::size_t log_len = 0;
-  std::FILE* log = open_memstream(&log_buf, &log_len);
-  telguard::sender::DebugLogSender debug(log, &memory);
-  std::string audit, errors;
-  for (const auto& e : pipeline.ProcessLine(line, 1).events) {
-    if (e.audit.verdict == telguard::Verdict::kSent) (void)debug.Send(e.body);
-    audit += e.audit.ToJsonLine() + "\n";
-    errors += e.error + "\n";
-  }
-  std::fclose(log);
-  const std::string debug_log(log_buf, log_len);
-  std::free(log_buf);
-
-  std::string which;
-  for (const std::string* out : {static_cast<const std::string*>(&memory.bodies), &debug_log,
-                                 static_cast<const std::string*>(&audit), static_cast<const std::string*>(&errors)}) {
-    if (telguard::fuzz::Leaks(*out, canaries, &which, background)) {
-      telguard::fuzz::Trap(std::string("[") + std::string(telguard::redaction::FreeTextModeName(mode)) + " mode] " +
-                           which + " left through " +
-                           (out == &memory.bodies ? "a request body"
-                            : out == &debug_log   ? "the debug log"
-                            : out == &audit       ? "an audit record"
-                                                  : "an error message") +
-                           "\n input line: " + line + "\n output: " + *out);
-    }
-  }
+  const std::string label = "[" + std::string(telguard::redaction::FreeTextModeName(mode)) + " mode] ";
+  telguard::fuzz::CheckNoLeak(telguard::fuzz::RunThrough(pipeline, line), canaries, label, line, background);
   return 0;
 }

@@ -225,10 +225,13 @@ bool Pipeline::StageNames(Work& w) const {
     std::string out;
     bool pseudonymised = true;
     switch (spec.cls) {
-      case FieldClass::kIdentifier:
-        out = names.Apply(spec.names, v, *pseudonyms_,
-                          scrubber_->Check(v) != redaction::Scrubber::Precheck::kClean, &pseudonymised);
+      case FieldClass::kIdentifier: {
+        const bool suspicious = scrubber_->Check(v) != redaction::Scrubber::Precheck::kClean;
+        // The audit says what kind of thing the name held (rule ids only).
+        if (suspicious) LabelRules(v, base + spec.name, w.e.audit);
+        out = names.Apply(spec.names, v, *pseudonyms_, suspicious, &pseudonymised);
         break;
+      }
       case FieldClass::kId: out = pseudonyms_->Id(spec.names.pseudonym, v); break;
       case FieldClass::kUuid: out = pseudonyms_->Uuid(spec.names.pseudonym, v); break;
       default: return;
@@ -243,8 +246,37 @@ bool Pipeline::StageNames(Work& w) const {
   return true;
 }
 
-// Credential and personal-data rules over every string, card-like numbers.
+// The rules a name's raw value would trip, for the audit record only.
+void Pipeline::LabelRules(const std::string& value, const std::string& pointer, AuditRecord& audit) const {
+  const auto r = scrubber_->Scrub(value);
+  for (const auto& h : r.hits) audit.redactions.push_back({std::string(h.rule_id), pointer, h.count});
+}
+
+// Credential and personal-data rules over every string but the names
+// StageNames settled, card-like numbers.
 bool Pipeline::StageScrub(Work& w) const {
+  // Names, ids and UUIDs are final: a vocabulary word, a shape the scrubber
+  // found clean, or a keyed pseudonym, which is telguard's own output and
+  // whose random hex a PII rule could read as something else (an IBAN) and
+  // so make the gate drop the event. They are held out of this stage.
+  std::vector<std::pair<json*, json>> held;
+  auto hold = [&held](const std::vector<FieldSpec>& specs, json& container) {
+    for (const auto& spec : specs) {
+      if (spec.cls != FieldClass::kIdentifier && spec.cls != FieldClass::kId && spec.cls != FieldClass::kUuid) continue;
+      const auto it = container.find(spec.name);
+      if (it == container.end() || !it->is_string()) continue;
+      held.emplace_back(&*it, std::move(*it));
+      *it = nullptr;
+    }
+  };
+  hold(allowlist_->EnvelopeFields(), w.out);
+  hold(allowlist_->Fields(w.kind), w.out["properties"]);
+  const bool ok = ScrubStrings(w);
+  for (auto& [slot, value] : held) *slot = std::move(value);
+  return ok;
+}
+
+bool Pipeline::ScrubStrings(Work& w) const {
   // One screen/DFA pass over all strings of the event decides whether any
   // needs scrubbing (the common answer is no); see Scrubber::Check.
   std::string joined;

@@ -5,7 +5,9 @@
 //        -> allow-list filter                               (StageFilter)
 //        -> names: vocabulary | shape | keyed pseudonym;
 //           ids: keyed pseudonyms only                      (StageNames)
-//        -> scrubbers (every string, card-like numbers)     (StageScrub)
+//        -> scrubbers (every other string, card-like
+//           numbers; a name's value is final after
+//           StageNames: a pseudonym is never rescanned)     (StageScrub)
 //        -> free-text policy: class | template | scrub,
 //           then the length bound                           (StageFreeText)
 //        -> output gate: strict schema, then every free-text
@@ -110,6 +112,8 @@ class Pipeline {
   bool StageFilter(const nlohmann::json& record, Work& w) const;
   bool StageNames(Work& w) const;
   bool StageScrub(Work& w) const;
+  bool ScrubStrings(Work& w) const;
+  void LabelRules(const std::string& value, const std::string& pointer, AuditRecord& audit) const;
   bool StageFreeText(Work& w) const;
   bool StageGate(Work& w) const;
   bool GateNames(const std::vector<FieldSpec>& specs, const nlohmann::json& container, const char* base,

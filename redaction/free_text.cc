@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
-#include <unordered_set>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
@@ -20,32 +20,63 @@ namespace {
 using json = nlohmann::json;
 
 // --- byte classes (ASCII only; every byte >= 0x80 is part of a word) ------
-bool IsSpace(unsigned char c) { return c <= 0x20 || c == 0x7f; }
-bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool IsAlnum(unsigned char c) { return IsAlpha(c) || IsDigit(c); }
-bool IsHex(unsigned char c) { return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
-bool IsWordByte(unsigned char c) { return IsAlnum(c) || c >= 0x80; }
-bool IsPunct(unsigned char c) { return c > 0x20 && c < 0x7f && !IsAlnum(c); }
-
+// One table lookup per byte: the templater and the gate read every byte.
+enum : unsigned char {
+  kSpaceB = 1, kWordB = 2, kAlnumB = 4, kLeadB = 8, kTrailB = 16, kPunctB = 32,
+  kQuoteB = 64,   // may start a quote: ' " ` and the first byte of a typographic one
+  kVocabB = 128,  // may be in a vocabulary entry: a-z A-Z 0-9 _ - / .
+};
 constexpr std::string_view kLeadPunct = "([{\"'`";
 constexpr std::string_view kTrailPunct = ")]}\"'`,;:.!?";
+constexpr std::array<unsigned char, 256> MakeByteClasses() {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    const bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    unsigned char f = 0;
+    if (c <= 0x20 || c == 0x7f) f |= kSpaceB;
+    if (alnum) f |= kAlnumB | kWordB;
+    if (c >= 0x80) f |= kWordB;
+    if (c > 0x20 && c < 0x7f && !alnum) f |= kPunctB;
+    if (c == '\'' || c == '"' || c == '`' || c == 0xe2) f |= kQuoteB;
+    if (alnum || c == '_' || c == '-' || c == '/' || c == '.') f |= kVocabB;
+    t[static_cast<std::size_t>(c)] = f;
+  }
+  for (char c : kLeadPunct) t[static_cast<unsigned char>(c)] |= kLeadB;
+  for (char c : kTrailPunct) t[static_cast<unsigned char>(c)] |= kTrailB;
+  return t;
+}
+constexpr std::array<unsigned char, 256> kByteClass = MakeByteClasses();
+bool Is(unsigned char c, unsigned char cls) { return (kByteClass[c] & cls) != 0; }
+bool IsSpace(unsigned char c) { return Is(c, kSpaceB); }
+bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool IsAlnum(unsigned char c) { return Is(c, kAlnumB); }
+bool IsHex(unsigned char c) { return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+bool IsWordByte(unsigned char c) { return Is(c, kWordB); }
+bool IsPunct(unsigned char c) { return Is(c, kPunctB); }
+constexpr std::array<char, 256> MakeLower() {
+  std::array<char, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>((c >= 'A' && c <= 'Z') ? (c | 0x20) : c);
+  return t;
+}
+constexpr std::array<char, 256> kLower = MakeLower();
+char Lower(unsigned char c) { return kLower[c]; }
+// Whether `lower` (lower case) and `s` (any case) are the same word.
+bool EqualsLower(std::string_view lower, std::string_view s) {
+  return lower.size() == s.size() && std::equal(lower.begin(), lower.end(), s.begin(), [](char a, char b) {
+           return a == Lower(static_cast<unsigned char>(b));
+         });
+}
+
+// Whether every byte of `s` is a word byte (no punctuation, no space).
+bool AllWordBytes(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return IsWordByte(c); });
+}
 constexpr std::size_t kMaxPunctRun = 3;
 constexpr std::size_t kMaxWord = 48;
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return IsDigit(c); });
-}
-
-// Lower-case shape of a word for lookups; false when too long to be one.
-bool LowerInto(std::string_view s, std::array<char, kMaxWord>& buf, std::string_view* out) {
-  if (s.size() > buf.size()) return false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : static_cast<char>(c);
-  }
-  *out = std::string_view(buf.data(), s.size());
-  return true;
 }
 
 // Case shapes that may leave: lower, Capitalised, UPPER (letters only).
@@ -64,9 +95,46 @@ bool CaseShapeAllowed(std::string_view w) {
   return !(any_lower && any_upper_after_first);
 }
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+// The vocabulary as an open-addressing table keyed by the lower-case word:
+// a lookup hashes the word as it folds its case (FNV-1a) and compares at most
+// a few stored words, with no copy and no allocation.
+class WordTable {
+ public:
+  // Adds a lower-case word (a repeat is kept once).
+  void Add(std::string_view lower) {
+    if (Find(lower)) return;
+    words_.emplace_back(lower);
+    if (2 * words_.size() > slots_.size()) Rehash(slots_.empty() ? 2048 : 2 * slots_.size());
+    Place(static_cast<std::uint32_t>(words_.size() - 1));
+  }
+  // Whether `w` in any case is in the table.
+  bool Find(std::string_view w) const {
+    if (slots_.empty() || w.size() > kMaxWord) return false;
+    for (std::size_t i = Hash(w) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == 0) return false;
+      if (EqualsLower(words_[slot - 1], w)) return true;
+    }
+  }
+  std::size_t size() const { return words_.size(); }
+
+ private:
+  static std::size_t Hash(std::string_view w) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : w) h = (h ^ static_cast<unsigned char>(Lower(c))) * 1099511628211ull;
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+  void Place(std::uint32_t index) {
+    std::size_t i = Hash(words_[index]) & (slots_.size() - 1);
+    while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = index + 1;
+  }
+  void Rehash(std::size_t n) {
+    slots_.assign(n, 0);
+    for (std::uint32_t k = 0; k + 1 < words_.size(); ++k) Place(k);
+  }
+  std::vector<std::string> words_;
+  std::vector<std::uint32_t> slots_;  // 1 + index into words_; 0: empty; size a power of two
 };
 
 struct NumberRule {
@@ -88,8 +156,11 @@ constexpr std::size_t kMaxMarker = 64;
 std::string_view PlaceholderAt(std::string_view s) {
   if (s.empty()) return {};
   if (s[0] == '<') {
+    const std::size_t close = s.substr(0, 10).find('>');  // "<symbols>" is the longest
+    if (close == std::string_view::npos) return {};
+    const std::string_view candidate = s.substr(0, close + 1);
     for (std::string_view p : kPlaceholders) {
-      if (s.substr(0, p.size()) == p) return p;
+      if (p == candidate) return p;
     }
   } else if (s[0] == '[' && s.substr(0, kMarker.size()) == kMarker) {
     const std::size_t end = s.substr(0, kMaxMarker).find(']');
@@ -106,12 +177,12 @@ struct Chunk {
 };
 Chunk SplitChunk(std::string_view chunk) {
   std::size_t lead = 0;
-  while (lead < chunk.size() && kLeadPunct.find(chunk[lead]) != std::string_view::npos &&
-         PlaceholderAt(chunk.substr(lead)).empty()) {
+  while (lead < chunk.size() && Is(static_cast<unsigned char>(chunk[lead]), kLeadB) &&
+         (chunk[lead] != '[' || PlaceholderAt(chunk.substr(lead)).empty())) {
     ++lead;
   }
   std::size_t end = chunk.size();
-  while (end > lead && kTrailPunct.find(chunk[end - 1]) != std::string_view::npos) {
+  while (end > lead && Is(static_cast<unsigned char>(chunk[end - 1]), kTrailB)) {
     if (chunk[end - 1] == ']') {
       const std::size_t open = chunk.rfind(kMarker, end - 1);
       if (open != std::string_view::npos && open >= lead &&
@@ -125,6 +196,19 @@ Chunk SplitChunk(std::string_view chunk) {
 }
 
 bool IsPlaceholder(std::string_view s) { return !s.empty() && PlaceholderAt(s).size() == s.size(); }
+
+// Whether `s` holds a placeholder that stands for text the templater read
+// (all but <quoted>, which stands for a span the quote pass removed before
+// any reading). The shape recognisers (path, url, ip, ...) never read across
+// one: such a chunk is templater output (or claims to be), and it is read
+// token by token, the way it was written.
+bool HoldsReadPlaceholder(std::string_view s) {
+  for (std::size_t i = s.find('<'); i != std::string_view::npos; i = s.find('<', i + 1)) {
+    const std::string_view p = PlaceholderAt(s.substr(i));
+    if (!p.empty() && p != "<quoted>") return true;
+  }
+  return false;
+}
 
 // Quote pairs (UTF-8): an opener at the start or after a space or one of
 // "([{=:," begins a span that ends at its next closer.
@@ -144,7 +228,7 @@ bool OpensQuote(std::string_view text, std::size_t i) {
 
 struct FreeTextPolicy::Impl {
   const Scrubber* scrubber = nullptr;
-  std::unordered_set<std::string, StringHash, std::equal_to<>> words;
+  WordTable words;
   std::vector<NumberRule> numbers;
   std::vector<std::string> placeholders;
   std::vector<ErrorClass> classes;
@@ -153,20 +237,18 @@ struct FreeTextPolicy::Impl {
   std::vector<std::unique_ptr<RE2>> class_re;  // per class (null: no pattern)
   int fallback = -1;
 
-  bool Word(std::string_view w) const {
-    std::array<char, kMaxWord> buf;
-    std::string_view lower;
-    return LowerInto(w, buf, &lower) && words.find(lower) != words.end();
-  }
+  bool Word(std::string_view w) const { return words.Find(w); }
 
-  // A number may stay after `prev` (the last vocabulary word, lower case).
+  // A number may stay after `prev` (the last vocabulary word, any case).
   bool NumberKept(std::string_view digits, std::string_view prev) const {
     if (prev.empty() || digits.size() > 6) return false;
     long v = 0;
     std::from_chars(digits.data(), digits.data() + digits.size(), v);
     for (const auto& r : numbers) {
       if (v < r.min || v > r.max) continue;
-      if (std::find(r.after.begin(), r.after.end(), prev) != r.after.end()) return true;
+      for (const auto& a : r.after) {
+        if (EqualsLower(a, prev)) return true;
+      }
     }
     return false;
   }
@@ -183,7 +265,10 @@ struct FreeTextPolicy::Impl {
 namespace {
 
 // Writes template output; punctuation runs longer than kMaxPunctRun become
-// <symbols>, whitespace runs one space.
+// <symbols> in place, whitespace runs one space. A chunk that holds <symbols>
+// holds a placeholder, so a second pass reads it token by token as the first
+// pass wrote it (never by shape: ":::A" + a punctuation run is not an IPv6
+// address the second time).
 class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
@@ -192,49 +277,53 @@ class Writer {
     out_.push_back(c);
     ++run_;
   }
-  // <symbols> stands apart from the text around it (a space on each side),
-  // so a second pass reads it as a placeholder again ("at/d" + a punctuation
-  // run must not become the path "at/d<symbols>"): templating is idempotent.
   void Flush() {
     if (run_ > kMaxPunctRun) {
       out_.resize(run_start_);
-      if (!out_.empty() && out_.back() != ' ') out_.push_back(' ');
+      if (apart_ && !out_.empty() && out_.back() != ' ') out_.push_back(' ');
       out_ += "<symbols>";
-      symbols_ = true;
+      symbols_end_ = out_.size();
     }
     run_ = 0;
   }
   std::string& Text() {
     Flush();
-    if (symbols_) out_.push_back(' ');
-    symbols_ = false;
+    apart_ = false;
+    return out_;
+  }
+  // For a vocabulary entry read as a whole chunk: it stands apart from a
+  // <symbols> on either side, so a second pass reads it whole again
+  // ("((((http/1.1" becomes "<symbols> http/1.1", not "<symbols>http/1.1",
+  // which reads piecewise as "http", "/", a number).
+  std::string& Whole() {
+    Flush();
+    if (!out_.empty() && out_.size() == symbols_end_) out_.push_back(' ');
+    apart_ = true;
     return out_;
   }
   void Space() {
     Flush();
-    symbols_ = false;
+    apart_ = false;
     if (!out_.empty() && out_.back() != ' ') out_.push_back(' ');
   }
   void Finish() {
     Flush();
-    symbols_ = false;
+    apart_ = false;
     while (!out_.empty() && out_.back() == ' ') out_.pop_back();
   }
 
  private:
   std::string& out_;
   std::size_t run_ = 0, run_start_ = 0;
-  bool symbols_ = false;  // <symbols> was just written: the next text gets a space
+  std::size_t symbols_end_ = std::string::npos;  // where the last <symbols> ended
+  bool apart_ = false;  // a whole vocabulary entry was just written
 };
 
 // Quoted spans become <quoted>. Returns false when there was nothing to do
 // (the common case: no copy).
 bool RewriteQuotes(std::string_view text, std::string* out) {
   bool any = false;
-  for (std::size_t i = 0; i < text.size() && !any; ++i) {
-    const char c = text[i];
-    any = c == '\'' || c == '"' || c == '`' || static_cast<unsigned char>(c) == 0xe2;
-  }
+  for (std::size_t i = 0; i < text.size() && !any; ++i) any = Is(static_cast<unsigned char>(text[i]), kQuoteB);
   if (!any) return false;
   out->reserve(text.size());
   std::size_t i = 0;
@@ -366,12 +455,16 @@ std::unique_ptr<FreeTextPolicy> FreeTextPolicy::Create(std::string_view error_cl
             })) {
           throw std::runtime_error(std::string(list) + ": '" + s + "' is not a lower-case ASCII word");
         }
-        impl->words.insert(s);
+        impl->words.Add(s);
       }
     }
     for (const auto& n : voc.at("numbers")) {
       NumberRule r;
-      for (const auto& a : n.at("after")) r.after.push_back(a.get<std::string>());
+      for (const auto& a : n.at("after")) {
+        std::string w = a.get<std::string>();
+        for (char& c : w) c = Lower(static_cast<unsigned char>(c));  // compared with EqualsLower
+        r.after.push_back(std::move(w));
+      }
       r.min = n.at("min").get<long>();
       r.max = n.at("max").get<long>();
       impl->numbers.push_back(std::move(r));
@@ -458,18 +551,8 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
   std::string out;
   out.reserve(text.size());
   Writer w(out);
-  std::array<char, kMaxWord> prev_buf;
-  std::string_view prev;  // the last vocabulary word, lower case ("" after a placeholder)
-  auto set_prev = [&](std::string_view word) {
-    std::array<char, kMaxWord> tmp;
-    std::string_view lower;
-    if (LowerInto(word, tmp, &lower)) {
-      std::copy(lower.begin(), lower.end(), prev_buf.begin());
-      prev = std::string_view(prev_buf.data(), lower.size());
-    } else {
-      prev = {};
-    }
-  };
+  std::string_view prev;  // the last vocabulary word, as written ("" after a placeholder)
+  auto set_prev = [&](std::string_view word) { prev = word; };
   // A placeholder ends a number's context, except <symbols> (punctuation).
   auto placeholder = [&](std::string_view p) {
     w.Text() += p;
@@ -480,6 +563,20 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       w.Text() += digits;
     } else {
       placeholder("<number>");
+    }
+  };
+  // A run of word bytes: a vocabulary word (`whole`: the chunk's whole core),
+  // a number, a hex run or <word>.
+  auto word = [&](std::string_view run, bool whole) {
+    if (impl_->Word(run)) {
+      impl_->PutWord(whole ? w.Whole() : w.Text(), run);
+      set_prev(run);
+    } else if (AllDigits(run)) {
+      number(run);
+    } else if (LooksLikeHex(run)) {
+      placeholder("<hex>");
+    } else {
+      placeholder("<word>");
     }
   };
   // Runs of word bytes, placeholders and punctuation inside one chunk.
@@ -501,17 +598,7 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       }
       std::size_t j = i;
       while (j < core.size() && IsWordByte(static_cast<unsigned char>(core[j]))) ++j;
-      const std::string_view run = core.substr(i, j - i);
-      if (impl_->Word(run)) {
-        impl_->PutWord(w.Text(), run);
-        set_prev(run);
-      } else if (AllDigits(run)) {
-        number(run);
-      } else if (LooksLikeHex(run)) {
-        placeholder("<hex>");
-      } else {
-        placeholder("<word>");
-      }
+      word(core.substr(i, j - i), /*whole=*/false);
       i = j;
     }
   };
@@ -529,10 +616,15 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
     const std::string_view core = chunk.core;
     for (char c : chunk.lead) w.Punct(c);
     if (core.empty()) {
+    } else if (AllWordBytes(core)) {
+      // The common chunk, one word: no shape but a hex run can match it.
+      word(core, /*whole=*/true);
     } else if (IsPlaceholder(core)) {
       placeholder(core);
+    } else if (HoldsReadPlaceholder(core)) {
+      generic(core);
     } else if (impl_->Word(core)) {
-      impl_->PutWord(w.Text(), core);
+      impl_->PutWord(w.Whole(), core);
       set_prev(core);
     } else if (AllDigits(core)) {
       number(core);
@@ -586,12 +678,9 @@ std::string FreeTextPolicy::Classify(std::string_view text) const {
 }
 
 bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
-  std::array<char, kMaxWord> prev_buf;
-  std::string_view prev;
+  std::string_view prev;  // the last vocabulary word, as written
   auto remember = [&](std::string_view word) {
-    std::string_view lower;
-    if (!LowerInto(word, prev_buf, &lower)) return false;
-    prev = lower;
+    prev = word;
     return true;
   };
   std::size_t punct_run = 0;
@@ -613,9 +702,8 @@ bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
     const Chunk parts = SplitChunk(chunk);
     const std::size_t lead = parts.lead.size();
     const std::string_view core = parts.core;
-    const bool whole = !core.empty() && core.find_first_not_of(
-                                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") !=
-                                            std::string_view::npos &&
+    const bool whole = !std::all_of(core.begin(), core.end(), [](unsigned char b) { return IsAlnum(b); }) &&
+                       std::all_of(core.begin(), core.end(), [](unsigned char b) { return Is(b, kVocabB); }) &&
                        impl_->Word(core) && CaseShapeAllowed(core);
     std::size_t k = 0;
     while (k < chunk.size()) {

@@ -30,11 +30,18 @@
 //
 // Template output is ASCII; case is kept only as lower, Capitalised or UPPER.
 // Template(Template(x)) == Template(x); Classify(Classify(x)) is a class id.
+// The output is a fixed point because a chunk (text between spaces) that
+// holds a placeholder is read token by token, never by shape (no path, url,
+// e-mail, ip or hex is recognised across a placeholder); <symbols> replaces
+// its punctuation run in place; and a vocabulary entry read as a whole chunk
+// ("http/1.1") stands apart from a <symbols> next to it.
 //
 // Thread-safety: immutable after Create(); every method is const and may run
 // on many threads. Default() is built on first use (thread-safe).
-// Cost: Template is one pass over the text with a hash lookup per word
-// (~20-40 ns per word); Classify is one RE2::Set pass (~0.3 GB/s) plus one
+// Cost: Template is one pass over the text (one table lookup per byte) with
+// one vocabulary lookup per word (open addressing, no allocation): ~12k
+// instructions, under 1 us, for a 150-byte, 25-word error message;
+// ConformsToTemplate about two thirds of that; Classify is one RE2::Set pass (~0.3 GB/s) plus one
 // capture match when an HTTP class wins; Apply adds the scrubber's cost.
 // Allocation: the output string, and a copy of the text only when it holds a
 // quote or a [REDACTED:...] marker.

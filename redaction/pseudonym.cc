@@ -1,7 +1,8 @@
 #include "redaction/pseudonym.h"
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <cstdio>
@@ -41,30 +42,51 @@ bool IsPrefixed(std::string_view domain, std::string_view v, std::size_t hex) {
          IsLowerHex(v.substr(domain.size() + 1));
 }
 
-}  // namespace
-
-Pseudonymizer::Pseudonymizer(std::string_view key) : key_(key) {
-  if (key_.empty()) {
-    unsigned char buf[32];
-    if (RAND_bytes(buf, sizeof buf) != 1) {
-      // No randomness: no pseudonym could be trusted; never fall back.
-      std::fprintf(stderr, "telguard: no random bytes for a pseudonym key\n");
-      std::abort();
-    }
-    key_.assign(reinterpret_cast<const char*>(buf), sizeof buf);
-    random_key_ = true;
-  }
+[[noreturn]] void Die(const char* what) {
+  // No pseudonym could be trusted; never fall back to the value.
+  std::fprintf(stderr, "telguard: %s\n", what);
+  std::abort();
 }
 
+}  // namespace
+
+void Pseudonymizer::FreeMac::operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+
+Pseudonymizer::Pseudonymizer(std::string_view key) {
+  unsigned char random[32];
+  if (key.empty()) {
+    if (RAND_bytes(random, sizeof random) != 1) Die("no random bytes for a pseudonym key");
+    key = std::string_view(reinterpret_cast<const char*>(random), sizeof random);
+    random_key_ = true;
+  }
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  keyed_.reset(mac ? EVP_MAC_CTX_new(mac) : nullptr);
+  EVP_MAC_free(mac);  // the context keeps its own reference
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (!keyed_ ||
+      EVP_MAC_init(keyed_.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
+    Die("HMAC-SHA-256 is not available for pseudonyms");
+  }
+  OPENSSL_cleanse(random, sizeof random);
+}
+
+Pseudonymizer::~Pseudonymizer() = default;
+
 void Pseudonymizer::Mac(std::string_view domain, std::string_view value, unsigned char out[32]) const {
+  // A copy of the keyed state per call: the shared one is only read, so
+  // calls on many threads need no lock.
+  const std::unique_ptr<EVP_MAC_CTX, FreeMac> c(EVP_MAC_CTX_dup(keyed_.get()));
   // domain NUL value: no (domain, value) pair collides with another's bytes.
-  std::string msg;
-  msg.reserve(domain.size() + 1 + value.size());
-  msg.append(domain).push_back('\0');
-  msg.append(value);
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(msg.data()),
-       msg.size(), out, &len);
+  const unsigned char nul = 0;
+  std::size_t len = 0;
+  if (!c || EVP_MAC_update(c.get(), reinterpret_cast<const unsigned char*>(domain.data()), domain.size()) != 1 ||
+      EVP_MAC_update(c.get(), &nul, 1) != 1 ||
+      EVP_MAC_update(c.get(), reinterpret_cast<const unsigned char*>(value.data()), value.size()) != 1 ||
+      EVP_MAC_final(c.get(), out, &len, 32) != 1 || len != 32) {
+    Die("HMAC-SHA-256 failed for a pseudonym");
+  }
 }
 
 std::string Pseudonymizer::Name(std::string_view domain, std::string_view value) const {

@@ -24,7 +24,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcpp-httplib-dev libssl-dev libsqlite3-dev
   libprotobuf-dev protobuf-compiler wrk
   clang libclang-rt-14-dev llvm openssl python3
-  libcli11-dev chromium
+  libcli11-dev chromium zsh
   jq
 )
 

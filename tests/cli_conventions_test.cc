@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -269,6 +270,43 @@ TEST(CliConventions, BashCompletionCompletesCommandsOptionsAndValues) {
   EXPECT_EQ(complete("telguard rules --format ''"), "md\njson\n");
   EXPECT_EQ(complete("telguard consent r"), "reset-id\n");
   EXPECT_EQ(complete("telguard help fl"), "flush\n");
+  std::filesystem::remove_all(dir);
+}
+
+// The zsh completion loads through compinit (registered for `telguard`) and
+// offers the commands, then a command's options. zsh's own _describe and
+// _arguments need the line editor, so they are replaced by functions that
+// print what they were given: what is checked is what _telguard hands them.
+TEST(CliConventions, ZshCompletionRegistersAndOffersCommandsThenOptions) {
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/zsh")) << "zsh is not installed (scripts/setup.sh installs it)";
+  const std::string dir = TempDir();
+  ASSERT_EQ(RunProcess({kDocs, dir}, "").exit_code, 0);
+  const std::string script = "fpath=(" + dir + R"( $fpath)
+autoload -U compinit; compinit -u -D
+print "registered: $_comps[telguard]"
+autoload -U _telguard
+_describe() { local n=$2; print -l -- "${(@P)n}" | sed 's/:.*//'; }
+_arguments() { print -l -- "$@" | sed -n "s/^'\{0,1\}\(--[a-z-]*\)\[.*/\1/p"; }
+words=(telguard ch); CURRENT=2; _telguard
+print "== check"
+words=(telguard check --ex); CURRENT=3; _telguard
+)";
+  testing::WriteFile(dir + "/t.zsh", script);
+  const auto r = RunProcess({"/usr/bin/zsh", "-f", dir + "/t.zsh"}, "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = testing::Lines(r.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], "registered: _telguard");
+  const auto split = std::find(lines.begin(), lines.end(), "== check");
+  ASSERT_NE(split, lines.end()) << r.out;
+  const std::vector<std::string> commands(lines.begin() + 1, split), options(split + 1, lines.end());
+  for (const char* c : {"check", "send", "flush", "gateway", "report", "help"}) {
+    EXPECT_NE(std::find(commands.begin(), commands.end(), c), commands.end()) << c << "\n" << r.out;
+  }
+  for (const char* o : {"--example", "--input", "--audit", "--fail-on", "--free-text", "--help"}) {
+    EXPECT_NE(std::find(options.begin(), options.end(), o), options.end()) << o << "\n" << r.out;
+  }
+  EXPECT_EQ(std::find(options.begin(), options.end(), "--endpoint"), options.end()) << "send's option offered for check";
   std::filesystem::remove_all(dir);
 }
 

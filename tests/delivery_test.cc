@@ -225,15 +225,20 @@ TEST(Delivery, DamagedDatabaseIsReportedAndIntactEventsDelivered) {
     for (int i = 0; i < kEvents; ++i) AppendOrDie(*spool, dest, Body(i, 500));
     db = spool->db_path();
   }
-  // Overwrite one page in the middle of the file.
+  // Overwrite one page (of the database's own page size: header bytes 16-17,
+  // big-endian) in the middle of the file.
   const auto size = std::filesystem::file_size(db);
-  ASSERT_GT(size, 40u * 4096);
   {
     std::FILE* f = std::fopen(db.c_str(), "r+b");
     ASSERT_NE(f, nullptr);
-    const long page = static_cast<long>(size / 4096 / 2);
-    std::fseek(f, page * 4096, SEEK_SET);
-    const std::string junk(4096, '\x5a');
+    unsigned char header[18];
+    ASSERT_EQ(std::fread(header, 1, sizeof header, f), sizeof header);
+    const long page_size = (header[16] << 8) | header[17];
+    ASSERT_GE(page_size, 512);
+    ASSERT_GT(size, 40u * static_cast<std::uintmax_t>(page_size));
+    const long page = static_cast<long>(size) / page_size / 2;
+    std::fseek(f, page * page_size, SEEK_SET);
+    const std::string junk(static_cast<std::size_t>(page_size), '\x5a');
     std::fwrite(junk.data(), 1, junk.size(), f);
     std::fclose(f);
   }

@@ -130,6 +130,32 @@ INSTANTIATE_TEST_SUITE_P(
                       ClassCase{"command exited with status 2", "exit_status"},
                       ClassCase{"please refactor my diary", "other"}));
 
+// Shapes (an IPv6 address, an e-mail address, a path) must not form across
+// placeholders and punctuation runs on a second pass: a chunk holding a
+// placeholder is read token by token, <symbols> stays in place, and a whole
+// vocabulary entry stands apart from it. Inputs found by template_property.
+TEST(FreeText, TemplateIsAFixedPointWhereShapesCouldFormAcrossPlaceholders) {
+  const struct {
+    const char* in;
+    const char* out;
+  } cases[] = {
+      {":::A++++", ":::A<symbols>"},
+      {"x @@@@@a@b.c", "<word> <symbols>a@<word>.<word>"},
+      {"@aawhat[?!?!?[REED:@b.c demaw@@", "@<word><symbols><word>:@<word>.<word> <word>@@"},
+      {"((((http/1.1", "<symbols> http/1.1"},
+      {"HTTP/1.1!!!! 404", "HTTP/1.1 <symbols> 404"},
+      {"at/d]\"]]]]]]]", "at/d<symbols>"},
+  };
+  for (const auto& c : cases) {
+    const std::string once = P().Template(c.in);
+    EXPECT_EQ(once, c.out) << c.in;
+    EXPECT_EQ(P().Template(once), once) << c.in;
+    EXPECT_TRUE(P().ConformsToTemplate(once)) << once;
+  }
+  // The shapes are still read where the text itself has them.
+  EXPECT_EQ(P().Template("at fe80::1 and ann@example.org and ./x"), "at <ip> and <email> and <path>");
+}
+
 TEST(FreeText, GateRejectsWhatTheTemplaterNeverWrites) {
   for (const char* bad : {"[REDACTED:no-such-rule]", "[REDACTED:email", "password hunter2", "token Zq9xK2", "Grüße", "what!!!! now", "status 9999",
                           "retry 3 times", "<wordx>", "tAbLe", "tab\tseparated", "café"}) {

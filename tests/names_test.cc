@@ -5,8 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <random>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "redaction/pseudonym.h"
 #include "tests/test_util.h"
@@ -93,6 +98,41 @@ TEST(Pseudonyms, StablePerKeyUnlinkableAcrossKeysAndSeparatedByDomain) {
   std::set<std::string> seen;
   for (int i = 0; i < 10000; ++i) seen.insert(a.Id("session", std::to_string(i)));
   EXPECT_EQ(seen.size(), 10000u);
+}
+
+// The keyed state absorbed once gives what a one-shot HMAC-SHA-256 over
+// "domain NUL value" gives (pseudonyms made before stay the same), on many
+// threads sharing one Pseudonymizer.
+TEST(Pseudonyms, AreHmacSha256OfDomainNulValueOnManyThreads) {
+  const std::string key = "key-" + std::to_string(std::random_device{}());
+  const Pseudonymizer p(key);
+  auto expected = [&](const std::string& domain, const std::string& value) {
+    const std::string msg = domain + std::string(1, '\0') + value;
+    unsigned char mac[32];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(msg.data()),
+         msg.size(), mac, &len);
+    std::string hex;
+    for (int i = 0; i < 8; ++i) {
+      hex.push_back("0123456789abcdef"[mac[i] >> 4]);
+      hex.push_back("0123456789abcdef"[mac[i] & 0xf]);
+    }
+    return domain + "-" + hex;
+  };
+  EXPECT_EQ(p.Id("session", "s-7f3a9c"), expected("session", "s-7f3a9c"));
+  EXPECT_EQ(p.Name("tool", ""), expected("tool", "").substr(0, 5 + 8));
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        const std::string v = std::to_string(t * 1000 + i);
+        wrong[static_cast<std::size_t>(t)] += p.Id("session", v) != expected("session", v);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int w : wrong) EXPECT_EQ(w, 0);
 }
 
 TEST(Names, VocabulariesComeFromTheEmbeddedTables) {

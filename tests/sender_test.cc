@@ -224,12 +224,31 @@ TEST(HttpSender, RedirectIsNotFollowed) {
   EXPECT_EQ(target.requests(), 0u);
 }
 
+// A 32 MiB answer, streamed from one 64 KiB chunk (no per-request
+// allocation: on a loaded machine building 32 MiB could outlast the deadline
+// before the status line is even written). The sender takes the 2xx status
+// line as the delivery and stops reading: the server never gets to write the
+// whole body.
 TEST(HttpSender, HugeResponseBodyIsNotRead) {
-  HttpServer server([](const httplib::Request&, httplib::Response& res, int) {
-    res.set_content(std::string(32u << 20, 'z'), "text/plain");
+  constexpr std::size_t kBodySize = 32u << 20;
+  static const std::string chunk(64u << 10, 'z');
+  std::atomic<std::size_t> written{0};
+  HttpServer server([&](const httplib::Request&, httplib::Response& res, int) {
+    res.set_content_provider(kBodySize, "text/plain", [&](std::size_t offset, std::size_t, httplib::DataSink& sink) {
+      const std::size_t n = std::min(chunk.size(), kBodySize - offset);
+      if (!sink.write(chunk.data(), n)) return false;
+      written += n;
+      return true;
+    });
   });
-  auto s = MakeSender(server.url(), nullptr);
-  EXPECT_EQ(s->Send(Body(1)).delivery, Delivery::kDelivered);
+  HttpSenderOptions o;
+  o.deadline = std::chrono::seconds(10);  // what is tested is the reading, not the time
+  auto s = MakeSender(server.url(), nullptr, o);
+  const auto r = s->Send(Body(1));
+  EXPECT_EQ(r.delivery, Delivery::kDelivered) << r.reason << " status " << r.http_status;
+  EXPECT_EQ(r.http_status, 200);
+  s.reset();  // closes the connection
+  EXPECT_LT(written.load(), kBodySize);
 }
 
 TEST(HttpSender, PlainHttpOnlyToLoopback) {
