@@ -99,17 +99,28 @@ TEST(Delivery, TwoEndpointsOneSpoolNeverCrossDeliver) {
   EXPECT_EQ(Counts(b), want_b);  // none of A's events ever reached B
 }
 
+// The children are forked before this process starts any thread (the
+// server's, the sender's): a child of a threaded process may find the
+// allocator locked by a thread that no longer exists (it hung under ASan).
+// Each child waits on its own pipe for the destination, which exists once
+// the server runs.
 TEST(Delivery, FlushRacingFourAppendingProcessesLosesNothing) {
-  HttpServer server;
   TempDir dir;
   auto spool = OpenSpool(dir.path());
-  auto sender = MakeSender(server.url(), spool.get());
-  const std::string dest = sender->destination();
   constexpr int kPerChild = 150;
   std::vector<pid_t> children;
+  std::vector<int> gates;
   for (int c = 0; c < 4; ++c) {
+    int gate[2];
+    ASSERT_EQ(::pipe(gate), 0);
     const pid_t pid = fork();
     if (pid == 0) {
+      ::close(gate[1]);
+      for (int fd : gates) ::close(fd);  // the earlier children's: each sees its own end close
+      std::string dest;
+      char buf[256];
+      for (ssize_t n; (n = ::read(gate[0], buf, sizeof buf)) > 0;) dest.append(buf, static_cast<std::size_t>(n));
+      if (dest.empty()) _exit(2);
       std::string err;
       auto own = Spool::Open(dir.path(), {}, &err);
       for (int i = 0; i < kPerChild; ++i) {
@@ -120,7 +131,16 @@ TEST(Delivery, FlushRacingFourAppendingProcessesLosesNothing) {
       }
       _exit(0);
     }
+    ::close(gate[0]);
+    gates.push_back(gate[1]);
     children.push_back(pid);
+  }
+  HttpServer server;
+  auto sender = MakeSender(server.url(), spool.get());
+  const std::string& dest = sender->destination();
+  for (int fd : gates) {
+    ASSERT_EQ(::write(fd, dest.data(), dest.size()), static_cast<ssize_t>(dest.size()));
+    ::close(fd);
   }
   // Flush while they append.
   for (int round = 0; round < 200; ++round) {
