@@ -8,7 +8,7 @@
 #                                for a bounded time)
 #
 # Environment: JOBS (parallel build jobs, default: number of cores),
-# FUZZ_SECONDS (per fuzz target in `test`, default 60).
+# FUZZ_SECONDS (per fuzz target in `test`, default 30).
 set -euo pipefail
 
 mode=${1:-}
@@ -131,11 +131,11 @@ TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/t
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/pipeline_test --gtest_filter='*Thread*'
 TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" ./build-tsan/tests/state_test --gtest_filter='*Thread*'
 
-stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-60}s each, two at a time"
+stage "libFuzzer targets (clang, ASan+UBSan), ${FUZZ_SECONDS:-30}s each, two at a time"
 CC=clang CXX=clang++ build build-fuzz -DTELGUARD_FUZZ=ON -DTELGUARD_BUILD_TESTS=OFF -DTELGUARD_BUILD_BENCH=OFF -DTELGUARD_WERROR=ON \
   --target pipeline_leak_fuzzer scrub_property_fuzzer input_robustness_fuzzer response_fuzzer \
   screen_equivalence_fuzzer fast_path_equivalence_fuzzer otlp_decoder_fuzzer \
   format_free_leak_fuzzer template_property_fuzzer
-bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-60}"
+bash fuzz/run_fuzzers.sh build-fuzz "${FUZZ_SECONDS:-30}"
 
 stage "all passed"
