@@ -1,5 +1,7 @@
 #include "gateway/egress.h"
 
+#include <malloc.h>
+
 #include <chrono>
 
 namespace telguard::gateway {
@@ -54,6 +56,10 @@ void Egress::ReplayLoop() {
     if (stopping_) break;
     lock.unlock();  // no lock across the network
     for (auto& r : routes_) (void)r->Flush();
+    // glibc keeps what an arena once held: after a burst of large batches
+    // the idle gateway would stay at its peak. Give free pages back once
+    // per interval (about a millisecond, on this thread, not a worker's).
+    malloc_trim(0);
     lock.lock();
   }
 }

@@ -3,7 +3,8 @@
 // each message sent with its request's own Content-Type, over one spool
 // (rows are tagged with their destination, path and content type, so a
 // replayed body goes where and as it was meant to), plus a replay thread
-// that offers every destination's spooled rows again every replay_interval.
+// that offers every destination's spooled rows again every replay_interval
+// and then returns the process's free heap pages to the system.
 //
 // Forward() runs the wire check (the credential rules) on the exact bytes it
 // is given before any network: a hit drops the body (fail closed).
