@@ -309,15 +309,16 @@ bool Pipeline::StageFreeText(Work& w) const {
     const redaction::FreeTextMode mode = ModeOf(spec);
     auto apply = [&](json& s, const std::string& ptr) {
       if (!s.is_string()) return;
-      std::string text = s.get<std::string>();
+      const std::string& in = s.get_ref<const std::string&>();
+      std::string text;
       std::string_view mark = AllowList::kTruncationMark;
       switch (mode) {
         case redaction::FreeTextMode::kClass:
-          text = free_text_->Classify(text);
+          text = free_text_->Classify(in);
           w.e.audit.redactions.push_back({std::string(redaction::kRuleClass), ptr, 1});
           break;
         case redaction::FreeTextMode::kTemplate: {
-          text = free_text_->Template(text);
+          text = free_text_->Template(in);
           std::size_t n = 0;
           for (std::size_t at = text.find('<'); at != std::string::npos; at = text.find('<', at + 1)) ++n;
           if (n > 0) w.e.audit.redactions.push_back({std::string(redaction::kRuleTemplate), ptr, n});
@@ -325,6 +326,7 @@ bool Pipeline::StageFreeText(Work& w) const {
           break;
         }
         case redaction::FreeTextMode::kScrub:
+          text = in;
           if (const std::size_t n = redaction::RemoveQuotedSpans(&text); n > 0) {
             w.e.audit.redactions.push_back({std::string(redaction::kRuleQuotedText), ptr, n});
           }

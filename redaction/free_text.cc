@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstdint>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 #include <re2/re2.h>
@@ -21,39 +23,60 @@ using json = nlohmann::json;
 
 // --- byte classes (ASCII only; every byte >= 0x80 is part of a word) ------
 // One table lookup per byte: the templater and the gate read every byte.
-enum : unsigned char {
+enum : std::uint16_t {
   kSpaceB = 1, kWordB = 2, kAlnumB = 4, kLeadB = 8, kTrailB = 16, kPunctB = 32,
   kQuoteB = 64,   // may start a quote: ' " ` and the first byte of a typographic one
   kVocabB = 128,  // may be in a vocabulary entry: a-z A-Z 0-9 _ - / .
+  kUpperB = 256, kLowerB = 512,  // ASCII letters
 };
 constexpr std::string_view kLeadPunct = "([{\"'`";
 constexpr std::string_view kTrailPunct = ")]}\"'`,;:.!?";
-constexpr std::array<unsigned char, 256> MakeByteClasses() {
-  std::array<unsigned char, 256> t{};
+constexpr std::array<std::uint16_t, 256> MakeByteClasses() {
+  std::array<std::uint16_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
     const bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
-    unsigned char f = 0;
+    std::uint16_t f = 0;
     if (c <= 0x20 || c == 0x7f) f |= kSpaceB;
     if (alnum) f |= kAlnumB | kWordB;
     if (c >= 0x80) f |= kWordB;
     if (c > 0x20 && c < 0x7f && !alnum) f |= kPunctB;
     if (c == '\'' || c == '"' || c == '`' || c == 0xe2) f |= kQuoteB;
     if (alnum || c == '_' || c == '-' || c == '/' || c == '.') f |= kVocabB;
+    if (c >= 'A' && c <= 'Z') f |= kUpperB;
+    if (c >= 'a' && c <= 'z') f |= kLowerB;
     t[static_cast<std::size_t>(c)] = f;
   }
   for (char c : kLeadPunct) t[static_cast<unsigned char>(c)] |= kLeadB;
   for (char c : kTrailPunct) t[static_cast<unsigned char>(c)] |= kTrailB;
   return t;
 }
-constexpr std::array<unsigned char, 256> kByteClass = MakeByteClasses();
-bool Is(unsigned char c, unsigned char cls) { return (kByteClass[c] & cls) != 0; }
+constexpr std::array<std::uint16_t, 256> kByteClass = MakeByteClasses();
+bool Is(unsigned char c, std::uint16_t cls) { return (kByteClass[c] & cls) != 0; }
 bool IsSpace(unsigned char c) { return Is(c, kSpaceB); }
-bool IsAlpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+bool IsAlpha(unsigned char c) { return Is(c, kUpperB | kLowerB); }
 bool IsDigit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(unsigned char c) { return Is(c, kAlnumB); }
 bool IsHex(unsigned char c) { return IsDigit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
 bool IsWordByte(unsigned char c) { return Is(c, kWordB); }
 bool IsPunct(unsigned char c) { return Is(c, kPunctB); }
+// The end of the run of bytes of class `cls` that starts at s[i].
+std::size_t RunEnd(std::string_view s, std::size_t i, std::uint16_t cls) {
+  while (i < s.size() && Is(static_cast<unsigned char>(s[i]), cls)) ++i;
+  return i;
+}
+
+// N bytes as an integer, the first byte lowest.
+template <std::size_t N>
+std::uint64_t LoadLittle(const char* p) {
+  std::uint64_t x = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(&x, p, N);
+  } else {
+    for (std::size_t j = 0; j < N; ++j) x |= std::uint64_t{static_cast<unsigned char>(p[j])} << (8 * j);
+  }
+  return x;
+}
+
 constexpr std::array<char, 256> MakeLower() {
   std::array<char, 256> t{};
   for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = static_cast<char>((c >= 'A' && c <= 'Z') ? (c | 0x20) : c);
@@ -76,65 +99,150 @@ constexpr std::size_t kMaxPunctRun = 3;
 constexpr std::size_t kMaxWord = 48;
 
 bool AllDigits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return IsDigit(c); });
+  return !s.empty() && IsDigit(static_cast<unsigned char>(s[0])) &&
+         std::all_of(s.begin() + 1, s.end(), [](unsigned char c) { return IsDigit(c); });
 }
 
-// Case shapes that may leave: lower, Capitalised, UPPER (letters only).
+// Case shapes that may leave: lower, Capitalised, UPPER (letters only):
+// after the first letter, no mix of upper and lower case.
 bool CaseShapeAllowed(std::string_view w) {
-  bool any_lower = false, any_upper_after_first = false, first_seen = false;
-  for (unsigned char c : w) {
-    if (!IsAlpha(c)) continue;
-    const bool upper = c >= 'A' && c <= 'Z';
-    if (first_seen) {
-      any_lower |= !upper;
-      any_upper_after_first |= upper;
-    } else {
-      first_seen = true;
-    }
-  }
-  return !(any_lower && any_upper_after_first);
+  std::size_t i = 0;
+  while (i < w.size() && !IsAlpha(static_cast<unsigned char>(w[i]))) ++i;
+  unsigned rest = 0;
+  for (++i; i < w.size(); ++i) rest |= kByteClass[static_cast<unsigned char>(w[i])];
+  return (rest & (kUpperB | kLowerB)) != (kUpperB | kLowerB);
 }
 
-// The vocabulary as an open-addressing table keyed by the lower-case word:
-// a lookup hashes the word as it folds its case (FNV-1a) and compares at most
-// a few stored words, with no copy and no allocation.
+enum class WordCase { kAbsent, kShaped, kMixed };
+
+// The vocabulary as an open-addressing table keyed by the lower-case word.
+// A lookup reads the word once, in 8-byte blocks: it hashes them with ASCII
+// case folded and compares them with a stored word under that word's mask,
+// which lets only its letters differ in case (exactly EqualsLower); no copy,
+// no allocation, a few instructions per block.
 class WordTable {
  public:
   // Adds a lower-case word (a repeat is kept once).
   void Add(std::string_view lower) {
     if (Find(lower)) return;
-    words_.emplace_back(lower);
+    Blocks word{}, mask{};
+    std::string letters(lower.size(), '\0');
+    for (std::size_t i = 0; i < lower.size(); ++i) {
+      if (IsAlpha(static_cast<unsigned char>(lower[i]))) letters[i] = 0x20;
+    }
+    const std::size_t n = Load(lower, word);
+    Load(letters, mask);
+    const std::uint32_t slot = static_cast<std::uint32_t>((blocks_.size() + 1) << 8 | lower.size());
+    blocks_.insert(blocks_.end(), word.begin(), word.begin() + static_cast<std::ptrdiff_t>(n));
+    blocks_.insert(blocks_.end(), mask.begin(), mask.begin() + static_cast<std::ptrdiff_t>(n));
+    words_.push_back(slot);
     if (2 * words_.size() > slots_.size()) Rehash(slots_.empty() ? 2048 : 2 * slots_.size());
-    Place(static_cast<std::uint32_t>(words_.size() - 1));
+    Place(slot);
   }
   // Whether `w` in any case is in the table.
-  bool Find(std::string_view w) const {
-    if (slots_.empty() || w.size() > kMaxWord) return false;
-    for (std::size_t i = Hash(w) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+  bool Find(std::string_view w) const { return Lookup(w, w.size()) != WordCase::kAbsent; }
+  // Whether `w` in any case is in the table, and whether its case shape is
+  // one that may leave (CaseShapeAllowed), read from the same blocks.
+  // `readable`: how many bytes from w.data() on may be read (>= w.size());
+  // with 8 per block the word is read in whole blocks.
+  WordCase Lookup(std::string_view w, std::size_t readable) const {
+    if (w.empty() || w.size() > kMaxWord || slots_.empty()) return WordCase::kAbsent;
+    Blocks q;
+    const std::size_t n = Load(w, readable, q);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = Hash(q, n) & mask;; i = (i + 1) & mask) {
       const std::uint32_t slot = slots_[i];
-      if (slot == 0) return false;
-      if (EqualsLower(words_[slot - 1], w)) return true;
+      if (slot == 0) return WordCase::kAbsent;
+      if ((slot & 0xff) != w.size()) continue;
+      const std::uint64_t* stored = &blocks_[(slot >> 8) - 1];
+      if (Equal(stored, q, n)) return Shape(stored, q, n);
     }
   }
   std::size_t size() const { return words_.size(); }
 
  private:
-  static std::size_t Hash(std::string_view w) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : w) h = (h ^ static_cast<unsigned char>(Lower(c))) * 1099511628211ull;
-    return static_cast<std::size_t>(h ^ (h >> 29));
+  using Blocks = std::array<std::uint64_t, (kMaxWord + 7) / 8>;
+  // `w` (at most kMaxWord bytes) as blocks, the first byte lowest, the last
+  // block zero-padded; the number of blocks.
+  static std::size_t Load(std::string_view w, std::size_t readable, Blocks& out) {
+    const std::size_t n = (w.size() + 7) / 8;
+    if (readable < 8 * n) return Load(w, out);
+    for (std::size_t k = 0; k < n; ++k) out[k] = LoadLittle<8>(w.data() + 8 * k);
+    if (const std::size_t rest = w.size() % 8; rest != 0) out[n - 1] &= ~std::uint64_t{0} >> (64 - 8 * rest);
+    return n;
   }
-  void Place(std::uint32_t index) {
-    std::size_t i = Hash(words_[index]) & (slots_.size() - 1);
+  static std::size_t Load(std::string_view w, Blocks& out) {
+    const std::size_t full = w.size() / 8;
+    for (std::size_t k = 0; k < full; ++k) out[k] = LoadLittle<8>(w.data() + 8 * k);
+    const std::size_t rest = w.size() % 8;
+    if (rest == 0) return full;
+    const char* p = w.data() + 8 * full;
+    std::uint64_t x = 0;
+    int shift = 0;
+    if (rest & 4) {
+      x = LoadLittle<4>(p);
+      p += 4;
+      shift = 32;
+    }
+    if (rest & 2) {
+      x |= LoadLittle<2>(p) << shift;
+      p += 2;
+      shift += 16;
+    }
+    if (rest & 1) x |= std::uint64_t{static_cast<unsigned char>(*p)} << shift;
+    out[full] = x;
+    return full + 1;
+  }
+  // Case folded as `b | 0x20` per byte: words equal but for the case of
+  // their letters hash alike.
+  static std::size_t Hash(const Blocks& q, std::size_t n) {
+    std::uint64_t h = 0x9e3779b97f4a7c15ull * (n + 1);
+    for (std::size_t k = 0; k < n; ++k) {
+      h = (h ^ (q[k] | 0x2020202020202020ull)) * 0xff51afd7ed558ccdull;
+      h ^= h >> 32;
+    }
+    return static_cast<std::size_t>(h);
+  }
+  // `stored`: the word's n blocks, then its mask's (0x20 at its letters).
+  static bool Equal(const std::uint64_t* stored, const Blocks& q, std::size_t n) {
+    std::uint64_t diff = 0;
+    for (std::size_t k = 0; k < n; ++k) diff |= (q[k] | stored[n + k]) ^ stored[k];
+    return diff == 0;
+  }
+  // For `q` Equal to a stored word: q ^ stored is 0x20 at its upper-case
+  // letters, the mask 0x20 at all its letters; the first letter (the lowest
+  // set bit) does not count.
+  static WordCase Shape(const std::uint64_t* stored, const Blocks& q, std::size_t n) {
+    std::uint64_t upper = 0, lower = 0;
+    bool first = true;
+    for (std::size_t k = 0; k < n; ++k) {
+      std::uint64_t letters = stored[n + k];
+      if (first && letters != 0) {
+        letters &= letters - 1;
+        first = false;
+      }
+      const std::uint64_t up = q[k] ^ stored[k];
+      upper |= up & letters;
+      lower |= ~up & letters;
+    }
+    return upper != 0 && lower != 0 ? WordCase::kMixed : WordCase::kShaped;
+  }
+  void Place(std::uint32_t slot) {
+    const std::size_t size = slot & 0xff, n = (size + 7) / 8;
+    Blocks q;
+    std::copy_n(blocks_.begin() + static_cast<std::ptrdiff_t>((slot >> 8) - 1), n, q.begin());
+    std::size_t i = Hash(q, n) & (slots_.size() - 1);
     while (slots_[i] != 0) i = (i + 1) & (slots_.size() - 1);
-    slots_[i] = index + 1;
+    slots_[i] = slot;
   }
   void Rehash(std::size_t n) {
     slots_.assign(n, 0);
-    for (std::uint32_t k = 0; k + 1 < words_.size(); ++k) Place(k);
+    for (std::size_t k = 0; k + 1 < words_.size(); ++k) Place(words_[k]);
   }
-  std::vector<std::string> words_;
-  std::vector<std::uint32_t> slots_;  // 1 + index into words_; 0: empty; size a power of two
+  std::vector<std::uint64_t> blocks_;  // per word: its blocks, then its mask's
+  std::vector<std::uint32_t> words_;   // per word: its slot value
+  // (1 + offset into blocks_) << 8 | size; 0: empty; size a power of two
+  std::vector<std::uint32_t> slots_;
 };
 
 struct NumberRule {
@@ -142,9 +250,25 @@ struct NumberRule {
   long min = 0, max = 0;
 };
 
-// Placeholders the templater writes.
+// Placeholders the templater writes (each second byte is different).
 constexpr std::string_view kPlaceholders[] = {"<path>", "<url>",    "<email>",  "<ip>",     "<hex>",
                                               "<number>", "<word>", "<quoted>", "<symbols>"};
+// Second byte -> 1 + index into kPlaceholders (0: none).
+constexpr std::array<unsigned char, 256> MakePlaceholderIndex() {
+  std::array<unsigned char, 256> t{};
+  for (std::size_t i = 0; i < std::size(kPlaceholders); ++i) {
+    t[static_cast<unsigned char>(kPlaceholders[i][1])] = static_cast<unsigned char>(i + 1);
+  }
+  return t;
+}
+constexpr std::array<unsigned char, 256> kPlaceholderIndex = MakePlaceholderIndex();
+constexpr bool SecondBytesDiffer() {
+  for (std::size_t i = 0; i < std::size(kPlaceholders); ++i) {
+    if (kPlaceholderIndex[static_cast<unsigned char>(kPlaceholders[i][1])] != i + 1) return false;
+  }
+  return true;
+}
+static_assert(SecondBytesDiffer(), "PlaceholderAt tells placeholders apart by their second byte");
 
 // A scrubber finding stays as its marker "[REDACTED:<rule-id>]" (ids of the
 // rule catalogue only): the wire check knows markers are not values, and the
@@ -156,12 +280,15 @@ constexpr std::size_t kMaxMarker = 64;
 std::string_view PlaceholderAt(std::string_view s) {
   if (s.empty()) return {};
   if (s[0] == '<') {
-    const std::size_t close = s.substr(0, 10).find('>');  // "<symbols>" is the longest
-    if (close == std::string_view::npos) return {};
-    const std::string_view candidate = s.substr(0, close + 1);
-    for (std::string_view p : kPlaceholders) {
-      if (p == candidate) return p;
+    // Placeholders differ in their second byte; each holds one '>', its last.
+    const unsigned index = s.size() < 2 ? 0 : kPlaceholderIndex[static_cast<unsigned char>(s[1])];
+    if (index == 0) return {};
+    const std::string_view p = kPlaceholders[index - 1];
+    if (s.size() < p.size()) return {};
+    for (std::size_t k = 2; k < p.size(); ++k) {
+      if (s[k] != p[k]) return {};
     }
+    return p;
   } else if (s[0] == '[' && s.substr(0, kMarker.size()) == kMarker) {
     const std::size_t end = s.substr(0, kMaxMarker).find(']');
     if (end != std::string_view::npos && IsCataloguedRule(s.substr(kMarker.size(), end - kMarker.size()))) {
@@ -253,8 +380,8 @@ struct FreeTextPolicy::Impl {
     return false;
   }
 
-  void PutWord(std::string& out, std::string_view w) const {
-    if (CaseShapeAllowed(w)) {
+  void PutWord(std::string& out, std::string_view w, WordCase shape) const {
+    if (shape == WordCase::kShaped) {
       out.append(w);
     } else {
       for (unsigned char c : w) out.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : static_cast<char>(c));
@@ -304,7 +431,7 @@ class Writer {
   void Space() {
     Flush();
     apart_ = false;
-    if (!out_.empty() && out_.back() != ' ') out_.push_back(' ');
+    if (!out_.empty() && out_.back() != ' ') out_ += ' ';
   }
   void Finish() {
     Flush();
@@ -319,12 +446,31 @@ class Writer {
   bool apart_ = false;  // a whole vocabulary entry was just written
 };
 
+// Whether `text` holds a byte that may start a quote (kQuoteB), eight bytes
+// at a time: a byte equal to b makes (x ^ b...) hold a zero byte, which
+// (v - 0x01...) & ~v & 0x80... finds exactly.
+bool MayHoldQuote(std::string_view text) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto zero_byte = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, text.data() + i, 8);
+    if ((zero_byte(x ^ (kOnes * '\'')) | zero_byte(x ^ (kOnes * '"')) | zero_byte(x ^ (kOnes * '`')) |
+         zero_byte(x ^ (kOnes * 0xe2))) != 0) {
+      return true;
+    }
+  }
+  for (; i < text.size(); ++i) {
+    if (Is(static_cast<unsigned char>(text[i]), kQuoteB)) return true;
+  }
+  return false;
+}
+
 // Quoted spans become <quoted>. Returns false when there was nothing to do
 // (the common case: no copy).
 bool RewriteQuotes(std::string_view text, std::string* out) {
-  bool any = false;
-  for (std::size_t i = 0; i < text.size() && !any; ++i) any = Is(static_cast<unsigned char>(text[i]), kQuoteB);
-  if (!any) return false;
+  if (!MayHoldQuote(text)) return false;
   out->reserve(text.size());
   std::size_t i = 0;
   while (i < text.size()) {
@@ -568,8 +714,9 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
   // A run of word bytes: a vocabulary word (`whole`: the chunk's whole core),
   // a number, a hex run or <word>.
   auto word = [&](std::string_view run, bool whole) {
-    if (impl_->Word(run)) {
-      impl_->PutWord(whole ? w.Whole() : w.Text(), run);
+    const auto readable = static_cast<std::size_t>(text.data() + text.size() - run.data());
+    if (const WordCase shape = impl_->words.Lookup(run, readable); shape != WordCase::kAbsent) {
+      impl_->PutWord(whole ? w.Whole() : w.Text(), run, shape);
       set_prev(run);
     } else if (AllDigits(run)) {
       number(run);
@@ -609,7 +756,19 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       ++i;
       continue;
     }
-    std::size_t end = i;
+    // The common chunk: word bytes, then perhaps trailing punctuation, as
+    // SplitChunk would cut it (no marker can end it: a marker holds a '[').
+    const std::size_t run = RunEnd(text, i, kWordB);
+    if (run > i) {
+      const std::size_t trail = RunEnd(text, run, kTrailB);
+      if (trail == text.size() || IsSpace(static_cast<unsigned char>(text[trail]))) {
+        word(text.substr(i, run - i), /*whole=*/true);
+        for (std::size_t k = run; k < trail; ++k) w.Punct(text[k]);
+        i = trail;
+        continue;
+      }
+    }
+    std::size_t end = run;
     while (end < text.size() && !IsSpace(static_cast<unsigned char>(text[end]))) ++end;
     const Chunk chunk = SplitChunk(text.substr(i, end - i));
     i = end;
@@ -623,8 +782,8 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       placeholder(core);
     } else if (HoldsReadPlaceholder(core)) {
       generic(core);
-    } else if (impl_->Word(core)) {
-      impl_->PutWord(w.Whole(), core);
+    } else if (const WordCase shape = impl_->words.Lookup(core, core.size()); shape != WordCase::kAbsent) {
+      impl_->PutWord(w.Whole(), core, shape);
       set_prev(core);
     } else if (AllDigits(core)) {
       number(core);
@@ -693,6 +852,33 @@ bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
       continue;
     }
     if (c < 0x20 || c >= 0x7f) return false;
+    // The common chunk: a word, a number or a placeholder, then perhaps
+    // trailing punctuation (read below as: that token, then a punctuation
+    // run; never as a whole entry).
+    std::size_t token_end = RunEnd(out, i, kAlnumB);
+    std::string_view placeholder;
+    if (token_end == i && c == '<') {
+      placeholder = PlaceholderAt(out.substr(i));
+      token_end = i + placeholder.size();
+    }
+    if (token_end > i) {
+      const std::size_t trail = RunEnd(out, token_end, kTrailB);
+      if (trail == out.size() || out[trail] == ' ') {
+        const std::string_view token = out.substr(i, token_end - i);
+        if (!placeholder.empty()) {
+          if (placeholder != "<symbols>") prev = {};  // <symbols> is punctuation
+        } else if (AllDigits(token)) {
+          if (!impl_->NumberKept(token, prev)) return false;
+        } else {
+          if (impl_->words.Lookup(token, out.size() - i) != WordCase::kShaped) return false;
+          prev = token;
+        }
+        punct_run = trail - token_end;
+        if (punct_run > kMaxPunctRun) return false;
+        i = trail;
+        continue;
+      }
+    }
     std::size_t end = out.find(' ', i);
     if (end == std::string_view::npos) end = out.size();
     const std::string_view chunk = out.substr(i, end - i);
