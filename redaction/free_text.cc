@@ -16,6 +16,10 @@
 #include "redaction/value_rules.h"
 #include "schemas/embedded.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace telguard::redaction {
 namespace {
 
@@ -144,8 +148,17 @@ class WordTable {
   // Whether `w` in any case is in the table, and whether its case shape is
   // one that may leave (CaseShapeAllowed), read from the same blocks.
   // `readable`: how many bytes from w.data() on may be read (>= w.size());
-  // with 8 per block the word is read in whole blocks.
+  // with 16 a word of up to 16 bytes (most) is read in two loads.
   WordCase Lookup(std::string_view w, std::size_t readable) const {
+    if (w.size() - 1 < 16 && readable >= 16 && !slots_.empty()) return LookupShort(w.data(), w.size());
+    return LookupAny(w, readable);
+  }
+  std::size_t size() const { return words_.size(); }
+
+ private:
+  using Blocks = std::array<std::uint64_t, (kMaxWord + 7) / 8>;
+  // Out of line, so Lookup stays small enough to inline.
+  [[gnu::noinline]] WordCase LookupAny(std::string_view w, std::size_t readable) const {
     if (w.empty() || w.size() > kMaxWord || slots_.empty()) return WordCase::kAbsent;
     Blocks q;
     const std::size_t n = Load(w, readable, q);
@@ -158,10 +171,44 @@ class WordTable {
       if (Equal(stored, q, n)) return Shape(stored, q, n);
     }
   }
-  std::size_t size() const { return words_.size(); }
-
- private:
-  using Blocks = std::array<std::uint64_t, (kMaxWord + 7) / 8>;
+  // LookupAny for 1 <= len <= 16 with 16 bytes readable, unrolled.
+  WordCase LookupShort(const char* p, std::size_t len) const {
+    const bool two = len > 8;
+    std::uint64_t a = LoadLittle<8>(p), b = 0;
+    if (two) {
+      b = LoadLittle<8>(p + 8) & LowBytes(len - 8);
+    } else {
+      a &= LowBytes(len);
+    }
+    std::uint64_t h = Mix(kSeed * (two ? 3 : 2), a);
+    if (two) h = Mix(h, b);
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = static_cast<std::size_t>(h) & mask;; i = (i + 1) & mask) {
+      const std::uint32_t slot = slots_[i];
+      if (slot == 0) return WordCase::kAbsent;
+      if ((slot & 0xff) != len) continue;
+      const std::uint64_t* s = &blocks_[(slot >> 8) - 1];
+      const std::uint64_t mask_a = s[two ? 2 : 1], mask_b = two ? s[3] : 0, word_b = two ? s[1] : 0;
+      if ((((a | mask_a) ^ s[0]) | ((b | mask_b) ^ word_b)) != 0) continue;
+      std::uint64_t letters_a = mask_a, letters_b = mask_b;
+      if (letters_a != 0) {
+        letters_a &= letters_a - 1;
+      } else {
+        letters_b &= letters_b - 1;
+      }
+      const std::uint64_t up_a = a ^ s[0], up_b = b ^ word_b;
+      const bool upper = ((up_a & letters_a) | (up_b & letters_b)) != 0;
+      const bool lower = ((~up_a & letters_a) | (~up_b & letters_b)) != 0;
+      return upper && lower ? WordCase::kMixed : WordCase::kShaped;
+    }
+  }
+  // The low k bytes (1 <= k <= 8).
+  static std::uint64_t LowBytes(std::size_t k) { return ~std::uint64_t{0} >> (64 - 8 * k); }
+  static constexpr std::uint64_t kSeed = 0x9e3779b97f4a7c15ull;
+  static std::uint64_t Mix(std::uint64_t h, std::uint64_t block) {
+    h = (h ^ (block | 0x2020202020202020ull)) * 0xff51afd7ed558ccdull;
+    return h ^ (h >> 32);
+  }
   // `w` (at most kMaxWord bytes) as blocks, the first byte lowest, the last
   // block zero-padded; the number of blocks.
   static std::size_t Load(std::string_view w, std::size_t readable, Blocks& out) {
@@ -196,11 +243,8 @@ class WordTable {
   // Case folded as `b | 0x20` per byte: words equal but for the case of
   // their letters hash alike.
   static std::size_t Hash(const Blocks& q, std::size_t n) {
-    std::uint64_t h = 0x9e3779b97f4a7c15ull * (n + 1);
-    for (std::size_t k = 0; k < n; ++k) {
-      h = (h ^ (q[k] | 0x2020202020202020ull)) * 0xff51afd7ed558ccdull;
-      h ^= h >> 32;
-    }
+    std::uint64_t h = kSeed * (n + 1);
+    for (std::size_t k = 0; k < n; ++k) h = Mix(h, q[k]);
     return static_cast<std::size_t>(h);
   }
   // `stored`: the word's n blocks, then its mask's (0x20 at its letters).
@@ -400,6 +444,7 @@ class Writer {
  public:
   explicit Writer(std::string& out) : out_(out) {}
   void Punct(char c) {
+    Release();
     if (run_ == 0) run_start_ = out_.size();
     out_.push_back(c);
     ++run_;
@@ -414,6 +459,7 @@ class Writer {
     run_ = 0;
   }
   std::string& Text() {
+    Release();
     Flush();
     apart_ = false;
     return out_;
@@ -423,36 +469,81 @@ class Writer {
   // ("((((http/1.1" becomes "<symbols> http/1.1", not "<symbols>http/1.1",
   // which reads piecewise as "http", "/", a number).
   std::string& Whole() {
+    Release();
     Flush();
     if (!out_.empty() && out_.size() == symbols_end_) out_.push_back(' ');
     apart_ = true;
     return out_;
   }
   void Space() {
+    Release();
     Flush();
     apart_ = false;
     if (!out_.empty() && out_.back() != ' ') out_ += ' ';
   }
   void Finish() {
+    Release();
     Flush();
     apart_ = false;
     while (!out_.empty() && out_.back() == ' ') out_.pop_back();
   }
+  // The common output is the input as it stands: a chunk that is a whole
+  // vocabulary entry in an allowed case shape with at most kMaxPunctRun
+  // bytes of trailing punctuation, and single spaces between such chunks.
+  // Such input is held as a view and written in one append when anything
+  // else comes; Whole(), Punct() and Space() would have written the same.
+  void KeepWhole(std::string_view chunk) {
+    if (held_.data() + held_.size() == chunk.data() && !held_.empty()) {
+      held_ = std::string_view(held_.data(), held_.size() + chunk.size());
+    } else {
+      Whole();
+      held_ = chunk;
+    }
+    apart_ = true;
+  }
+  // `space` is one ' ' of the input.
+  void KeepSpace(std::string_view space) {
+    if (!held_.empty() && held_.data() + held_.size() == space.data() && held_.back() != ' ') {
+      held_ = std::string_view(held_.data(), held_.size() + 1);
+      apart_ = false;
+    } else {
+      Space();
+    }
+  }
 
  private:
+  // Writes the held input (run_ is 0: nothing but KeepWhole/KeepSpace came
+  // since the Whole() that began it).
+  void Release() {
+    if (held_.empty()) return;
+    out_.append(held_);
+    held_ = {};
+  }
   std::string& out_;
+  std::string_view held_;
   std::size_t run_ = 0, run_start_ = 0;
   std::size_t symbols_end_ = std::string::npos;  // where the last <symbols> ended
   bool apart_ = false;  // a whole vocabulary entry was just written
 };
 
-// Whether `text` holds a byte that may start a quote (kQuoteB), eight bytes
-// at a time: a byte equal to b makes (x ^ b...) hold a zero byte, which
-// (v - 0x01...) & ~v & 0x80... finds exactly.
+// Whether `text` holds a byte that may start a quote (kQuoteB), sixteen
+// bytes at a time (SSE2, part of x86-64), else eight: a byte equal to b
+// makes (x ^ b...) hold a zero byte, which (v - 0x01...) & ~v & 0x80... finds
+// exactly.
 bool MayHoldQuote(std::string_view text) {
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i single = _mm_set1_epi8('\''), dbl = _mm_set1_epi8('"'), back = _mm_set1_epi8('`'),
+                typographic = _mm_set1_epi8(static_cast<char>(0xe2));
+  for (; i + 16 <= text.size(); i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, single), _mm_cmpeq_epi8(v, dbl)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, back), _mm_cmpeq_epi8(v, typographic)));
+    if (_mm_movemask_epi8(hit) != 0) return true;
+  }
+#endif
   constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
   auto zero_byte = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
-  std::size_t i = 0;
   for (; i + 8 <= text.size(); i += 8) {
     std::uint64_t x;
     std::memcpy(&x, text.data() + i, 8);
@@ -711,11 +802,14 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       placeholder("<number>");
     }
   };
+  // Whether a run of word bytes is a vocabulary word, and its case shape.
+  auto lookup = [&](std::string_view run) {
+    return impl_->words.Lookup(run, static_cast<std::size_t>(text.data() + text.size() - run.data()));
+  };
   // A run of word bytes: a vocabulary word (`whole`: the chunk's whole core),
   // a number, a hex run or <word>.
-  auto word = [&](std::string_view run, bool whole) {
-    const auto readable = static_cast<std::size_t>(text.data() + text.size() - run.data());
-    if (const WordCase shape = impl_->words.Lookup(run, readable); shape != WordCase::kAbsent) {
+  auto word = [&](std::string_view run, bool whole, WordCase shape) {
+    if (shape != WordCase::kAbsent) {
       impl_->PutWord(whole ? w.Whole() : w.Text(), run, shape);
       set_prev(run);
     } else if (AllDigits(run)) {
@@ -745,14 +839,15 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       }
       std::size_t j = i;
       while (j < core.size() && IsWordByte(static_cast<unsigned char>(core[j]))) ++j;
-      word(core.substr(i, j - i), /*whole=*/false);
+      const std::string_view run = core.substr(i, j - i);
+      word(run, /*whole=*/false, lookup(run));
       i = j;
     }
   };
   std::size_t i = 0;
   while (i < text.size()) {
     if (IsSpace(static_cast<unsigned char>(text[i]))) {
-      w.Space();
+      text[i] == ' ' ? w.KeepSpace(text.substr(i, 1)) : w.Space();
       ++i;
       continue;
     }
@@ -762,8 +857,15 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
     if (run > i) {
       const std::size_t trail = RunEnd(text, run, kTrailB);
       if (trail == text.size() || IsSpace(static_cast<unsigned char>(text[trail]))) {
-        word(text.substr(i, run - i), /*whole=*/true);
-        for (std::size_t k = run; k < trail; ++k) w.Punct(text[k]);
+        const std::string_view core = text.substr(i, run - i);
+        const WordCase shape = lookup(core);
+        if (shape == WordCase::kShaped && trail - run <= kMaxPunctRun) {
+          w.KeepWhole(text.substr(i, trail - i));
+          set_prev(core);
+        } else {
+          word(core, /*whole=*/true, shape);
+          for (std::size_t k = run; k < trail; ++k) w.Punct(text[k]);
+        }
         i = trail;
         continue;
       }
@@ -777,7 +879,7 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
     if (core.empty()) {
     } else if (AllWordBytes(core)) {
       // The common chunk, one word: no shape but a hex run can match it.
-      word(core, /*whole=*/true);
+      word(core, /*whole=*/true, lookup(core));
     } else if (IsPlaceholder(core)) {
       placeholder(core);
     } else if (HoldsReadPlaceholder(core)) {
