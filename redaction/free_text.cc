@@ -190,13 +190,14 @@ class WordTable {
       const std::uint64_t* s = &blocks_[(slot >> 8) - 1];
       const std::uint64_t mask_a = s[two ? 2 : 1], mask_b = two ? s[3] : 0, word_b = two ? s[1] : 0;
       if ((((a | mask_a) ^ s[0]) | ((b | mask_b) ^ word_b)) != 0) continue;
+      const std::uint64_t up_a = a ^ s[0], up_b = b ^ word_b;  // 0x20 at upper-case letters
+      if ((up_a | up_b) == 0) return WordCase::kShaped;          // all lower case: the common word
       std::uint64_t letters_a = mask_a, letters_b = mask_b;
       if (letters_a != 0) {
         letters_a &= letters_a - 1;
       } else {
         letters_b &= letters_b - 1;
       }
-      const std::uint64_t up_a = a ^ s[0], up_b = b ^ word_b;
       const bool upper = ((up_a & letters_a) | (up_b & letters_b)) != 0;
       const bool lower = ((~up_a & letters_a) | (~up_b & letters_b)) != 0;
       return upper && lower ? WordCase::kMixed : WordCase::kShaped;
