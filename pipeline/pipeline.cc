@@ -31,6 +31,13 @@ void CollectStrings(const json& v, std::string& out) {
   }
 }
 
+// Names, ids and UUIDs: StageNames settles them (a vocabulary word, a
+// shape or a keyed pseudonym), StageScrub holds them out, GateNames checks
+// them.
+bool IsName(FieldClass cls) {
+  return cls == FieldClass::kIdentifier || cls == FieldClass::kId || cls == FieldClass::kUuid;
+}
+
 // Template output must conform to the vocabulary: a mark made of a
 // vocabulary word.
 constexpr std::string_view kTemplateTruncationMark = " [truncated]";
@@ -219,6 +226,7 @@ bool Pipeline::StageFilter(const json& record, Work& w) const {
 bool Pipeline::StageNames(Work& w) const {
   const auto& names = redaction::NamePolicy::Default();
   auto apply = [&](const FieldSpec& spec, json& container, const char* base) {
+    if (!IsName(spec.cls)) return;
     const auto it = container.find(spec.name);
     if (it == container.end() || !it->is_string()) return;
     const std::string& v = it->get_ref<const std::string&>();
@@ -234,7 +242,7 @@ bool Pipeline::StageNames(Work& w) const {
       }
       case FieldClass::kId: out = pseudonyms_->Id(spec.names.pseudonym, v); break;
       case FieldClass::kUuid: out = pseudonyms_->Uuid(spec.names.pseudonym, v); break;
-      default: return;
+      default: return;  // not a name (IsName)
     }
     if (pseudonymised) {
       w.e.audit.redactions.push_back({std::string(redaction::kRulePseudonym), base + spec.name, 1});
@@ -262,7 +270,7 @@ bool Pipeline::StageScrub(Work& w) const {
   std::vector<std::pair<json*, json>> held;
   auto hold = [&held](const std::vector<FieldSpec>& specs, json& container) {
     for (const auto& spec : specs) {
-      if (spec.cls != FieldClass::kIdentifier && spec.cls != FieldClass::kId && spec.cls != FieldClass::kUuid) continue;
+      if (!IsName(spec.cls)) continue;
       const auto it = container.find(spec.name);
       if (it == container.end() || !it->is_string()) continue;
       held.emplace_back(&*it, std::move(*it));
@@ -387,6 +395,7 @@ bool Pipeline::StageGate(Work& w) const {
 bool Pipeline::GateNames(const std::vector<FieldSpec>& specs, const json& container, const char* base,
                          Work& w) const {
   for (const auto& spec : specs) {
+    if (!IsName(spec.cls)) continue;
     const auto it = container.find(spec.name);
     if (it == container.end() || !it->is_string()) continue;
     const std::string& v = it->get_ref<const std::string&>();
@@ -395,7 +404,7 @@ bool Pipeline::GateNames(const std::vector<FieldSpec>& specs, const json& contai
       case FieldClass::kIdentifier: ok = redaction::NamePolicy::Default().Conforms(spec.names, v); break;
       case FieldClass::kId: ok = redaction::Pseudonymizer::IsId(spec.names.pseudonym, v); break;
       case FieldClass::kUuid: ok = redaction::Pseudonymizer::IsUuid(v); break;
-      default: continue;
+      default: continue;  // not a name (IsName)
     }
     if (!ok) {
       const std::string ptr = base + spec.name;
