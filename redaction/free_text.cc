@@ -144,24 +144,28 @@ class WordTable {
     Place(slot);
   }
   // Whether `w` in any case is in the table.
-  bool Find(std::string_view w) const { return Lookup(w, w.size()) != WordCase::kAbsent; }
-  // Whether `w` in any case is in the table, and whether its case shape is
-  // one that may leave (CaseShapeAllowed), read from the same blocks.
-  // `readable`: how many bytes from w.data() on may be read (>= w.size());
-  // with 16 a word of up to 16 bytes (most) is read in two loads.
-  WordCase Lookup(std::string_view w, std::size_t readable) const {
-    if (w.size() - 1 < 16 && readable >= 16 && !slots_.empty()) return LookupShort(w.data(), w.size());
-    return LookupAny(w, readable);
+  bool Find(std::string_view w) const { return Lookup(w, 0, w.size()) != WordCase::kAbsent; }
+  // Whether text.substr(at, len) in any case is in the table, and whether
+  // its case shape is one that may leave (CaseShapeAllowed), read from the
+  // same blocks. A word of up to 16 bytes (most) in a text of 8 bytes or
+  // more is read with at most two 8-byte loads inside the text.
+  WordCase Lookup(std::string_view text, std::size_t at, std::size_t len) const {
+    if (len - 1 < 16 && text.size() >= 8 && !slots_.empty()) {
+      const bool two = len > 8;
+      const std::uint64_t a = two ? LoadLittle<8>(text.data() + at) : Window(text, at, len);
+      return LookupShort(a, two ? Window(text, at + 8, len - 8) : 0, len);
+    }
+    return LookupAny(text.substr(at, len));
   }
   std::size_t size() const { return words_.size(); }
 
  private:
   using Blocks = std::array<std::uint64_t, (kMaxWord + 7) / 8>;
   // Out of line, so Lookup stays small enough to inline.
-  [[gnu::noinline]] WordCase LookupAny(std::string_view w, std::size_t readable) const {
+  [[gnu::noinline]] WordCase LookupAny(std::string_view w) const {
     if (w.empty() || w.size() > kMaxWord || slots_.empty()) return WordCase::kAbsent;
     Blocks q;
-    const std::size_t n = Load(w, readable, q);
+    const std::size_t n = Load(w, q);
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = Hash(q, n) & mask;; i = (i + 1) & mask) {
       const std::uint32_t slot = slots_[i];
@@ -171,15 +175,15 @@ class WordTable {
       if (Equal(stored, q, n)) return Shape(stored, q, n);
     }
   }
-  // LookupAny for 1 <= len <= 16 with 16 bytes readable, unrolled.
-  WordCase LookupShort(const char* p, std::size_t len) const {
+  // text.substr(at, len) (1 <= len <= 8, text.size() >= 8) as a block: one
+  // load of the 8 bytes of the text from `at`, or of its last 8, shifted.
+  static std::uint64_t Window(std::string_view text, std::size_t at, std::size_t len) {
+    const std::size_t from = std::min(at, text.size() - 8);
+    return (LoadLittle<8>(text.data() + from) >> (8 * (at - from))) & LowBytes(len);
+  }
+  // LookupAny for a word of 1 <= len <= 16 bytes as blocks a (and b).
+  WordCase LookupShort(std::uint64_t a, std::uint64_t b, std::size_t len) const {
     const bool two = len > 8;
-    std::uint64_t a = LoadLittle<8>(p), b = 0;
-    if (two) {
-      b = LoadLittle<8>(p + 8) & LowBytes(len - 8);
-    } else {
-      a &= LowBytes(len);
-    }
     std::uint64_t h = Mix(kSeed * (two ? 3 : 2), a);
     if (two) h = Mix(h, b);
     const std::size_t mask = slots_.size() - 1;
@@ -212,13 +216,6 @@ class WordTable {
   }
   // `w` (at most kMaxWord bytes) as blocks, the first byte lowest, the last
   // block zero-padded; the number of blocks.
-  static std::size_t Load(std::string_view w, std::size_t readable, Blocks& out) {
-    const std::size_t n = (w.size() + 7) / 8;
-    if (readable < 8 * n) return Load(w, out);
-    for (std::size_t k = 0; k < n; ++k) out[k] = LoadLittle<8>(w.data() + 8 * k);
-    if (const std::size_t rest = w.size() % 8; rest != 0) out[n - 1] &= ~std::uint64_t{0} >> (64 - 8 * rest);
-    return n;
-  }
   static std::size_t Load(std::string_view w, Blocks& out) {
     const std::size_t full = w.size() / 8;
     for (std::size_t k = 0; k < full; ++k) out[k] = LoadLittle<8>(w.data() + 8 * k);
@@ -805,7 +802,7 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
   };
   // Whether a run of word bytes is a vocabulary word, and its case shape.
   auto lookup = [&](std::string_view run) {
-    return impl_->words.Lookup(run, static_cast<std::size_t>(text.data() + text.size() - run.data()));
+    return impl_->words.Lookup(text, static_cast<std::size_t>(run.data() - text.data()), run.size());
   };
   // A run of word bytes: a vocabulary word (`whole`: the chunk's whole core),
   // a number, a hex run or <word>.
@@ -885,7 +882,7 @@ std::string FreeTextPolicy::Template(std::string_view scrubbed) const {
       placeholder(core);
     } else if (HoldsReadPlaceholder(core)) {
       generic(core);
-    } else if (const WordCase shape = impl_->words.Lookup(core, core.size()); shape != WordCase::kAbsent) {
+    } else if (const WordCase shape = impl_->words.Lookup(core, 0, core.size()); shape != WordCase::kAbsent) {
       impl_->PutWord(w.Whole(), core, shape);
       set_prev(core);
     } else if (AllDigits(core)) {
@@ -973,7 +970,7 @@ bool FreeTextPolicy::ConformsToTemplate(std::string_view out) const noexcept {
         } else if (AllDigits(token)) {
           if (!impl_->NumberKept(token, prev)) return false;
         } else {
-          if (impl_->words.Lookup(token, out.size() - i) != WordCase::kShaped) return false;
+          if (impl_->words.Lookup(out, i, token.size()) != WordCase::kShaped) return false;
           prev = token;
         }
         punct_run = trail - token_end;
