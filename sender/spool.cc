@@ -22,9 +22,14 @@ namespace {
 constexpr std::size_t kClaimBatch = 8;
 constexpr int kWalFrames = 4000;  // about 16 MiB of WAL before an append checkpoints
 
+// Version 2. Ids are given from counters.seq (never reused, like
+// AUTOINCREMENT, without its extra sqlite_sequence page per append) and
+// there is no index on destination: an append touches the newest leaf page
+// and the counters page only (a flush scans in id order from a cursor).
+constexpr int kSchemaVersion = 2;
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS events(
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   destination TEXT NOT NULL,
   path TEXT NOT NULL,
   app TEXT NOT NULL,
@@ -34,7 +39,6 @@ CREATE TABLE IF NOT EXISTS events(
   attempts INTEGER NOT NULL DEFAULT 0,
   created_ms INTEGER NOT NULL,
   lease_until_ms INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS events_by_destination ON events(destination, id);
 CREATE TABLE IF NOT EXISTS dead_letters(
   id INTEGER PRIMARY KEY,
   destination TEXT NOT NULL, path TEXT NOT NULL, app TEXT NOT NULL, content_type TEXT NOT NULL,
@@ -42,16 +46,45 @@ CREATE TABLE IF NOT EXISTS dead_letters(
   failed_ms INTEGER NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters(
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  events INTEGER NOT NULL, bytes INTEGER NOT NULL, overflow INTEGER NOT NULL, dead INTEGER NOT NULL);
-INSERT OR IGNORE INTO counters VALUES (1, 0, 0, 0, 0);
+  events INTEGER NOT NULL, bytes INTEGER NOT NULL, overflow INTEGER NOT NULL, dead INTEGER NOT NULL,
+  seq INTEGER NOT NULL DEFAULT 0);
+INSERT OR IGNORE INTO counters VALUES (1, 0, 0, 0, 0, 0);
 CREATE TRIGGER IF NOT EXISTS events_added AFTER INSERT ON events BEGIN
-  UPDATE counters SET events = events + 1, bytes = bytes + length(NEW.body) WHERE id = 1; END;
+  UPDATE counters SET events = events + 1, bytes = bytes + length(NEW.body), seq = max(seq, NEW.id)
+  WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS events_removed AFTER DELETE ON events BEGIN
   UPDATE counters SET events = events - 1, bytes = bytes - length(OLD.body) WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS dead_added AFTER INSERT ON dead_letters BEGIN
   UPDATE counters SET dead = dead + 1 WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS dead_removed AFTER DELETE ON dead_letters BEGIN
   UPDATE counters SET dead = dead - 1 WHERE id = 1; END;
+)sql";
+
+// Version 1 -> 2, in one transaction: counters.seq from the highest id ever
+// given (sqlite_sequence, read before the table is renamed), no destination
+// index, the events table without AUTOINCREMENT (rebuilt, ids kept).
+constexpr const char* kMigrateFrom1 = R"sql(
+ALTER TABLE counters ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE counters SET seq = max(
+  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+  coalesce((SELECT max(id) FROM events), 0), coalesce((SELECT max(id) FROM dead_letters), 0));
+DROP INDEX IF EXISTS events_by_destination;
+DROP TRIGGER IF EXISTS events_added;
+DROP TRIGGER IF EXISTS events_removed;
+ALTER TABLE events RENAME TO events_v1;
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  destination TEXT NOT NULL,
+  path TEXT NOT NULL,
+  app TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  crc INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0);
+INSERT INTO events SELECT * FROM events_v1;
+DROP TABLE events_v1;
 )sql";
 
 std::int64_t NowMs() {
@@ -309,16 +342,39 @@ int Spool::ConnectLocked() {
         return SQLITE_OK;
       },
       &db_->wal_frames);
-  // 2 KiB pages (a new database only): every page a commit touches is
-  // written to the WAL and checksummed, so an append of a ~0.5 KiB event
-  // writes half the bytes it would with 4 KiB pages (12% fewer instructions
-  // per append); 1 KiB pages would save 4% more but hold one event per leaf,
-  // a deeper tree in which one damaged interior page loses more rows.
-  std::string pragmas = "PRAGMA page_size=2048; PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA synchronous=";
+  // 4 KiB pages (SQLite's default): an append writes the newest leaf and
+  // the counters page to the WAL (2 frames); about one append in ten (a
+  // page's worth of ~0.4 KiB events) also allocates a page (3 more frames).
+  // 2 KiB pages allocate twice as often; 8 KiB pages double every frame's
+  // bytes and checksum; both measured slower at p99 (bench/send_bench.cc).
+  std::string pragmas = "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA synchronous=";
   pragmas += options_.durability == Durability::kFull ? "FULL;" : "NORMAL;";
   if (options_.max_pages > 0) pragmas += "PRAGMA max_page_count=" + std::to_string(options_.max_pages) + ";";
   rc = db_->Exec(pragmas.c_str());
-  return rc == SQLITE_OK ? db_->Exec(kSchema) : rc;
+  return rc == SQLITE_OK ? SchemaLocked() : rc;
+}
+
+// Creates the schema, or brings an older one up to kSchemaVersion, in one
+// write transaction (so two processes opening at once do it once).
+int Spool::SchemaLocked() {
+  int rc = db_->Exec("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return rc;
+  int version = 0;
+  bool has_events = false;
+  sqlite3_stmt* v = db_->Prep("PRAGMA user_version");
+  if (v != nullptr && sqlite3_step(v) == SQLITE_ROW) version = sqlite3_column_int(v, 0);
+  sqlite3_stmt* t = db_->Prep("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events'");
+  if (t != nullptr) has_events = sqlite3_step(t) == SQLITE_ROW;
+  if (v != nullptr) sqlite3_reset(v);
+  if (t != nullptr) sqlite3_reset(t);
+  if (version == 0 && has_events) rc = db_->Exec(kMigrateFrom1);
+  if (rc == SQLITE_OK) rc = db_->Exec(kSchema);
+  if (rc == SQLITE_OK && version < kSchemaVersion) {
+    rc = db_->Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+  }
+  if (rc == SQLITE_OK) rc = db_->Exec("COMMIT");
+  if (rc != SQLITE_OK) db_->Rollback();
+  return rc;
 }
 
 // Moves a damaged database aside and starts a fresh one holding every row
@@ -391,8 +447,8 @@ SpoolStatus Spool::AppendLocked(const SpoolRecord& r) {
   int rc = db_->Run("BEGIN IMMEDIATE");
   if (rc != SQLITE_OK) return NoteLocked(rc, "append");
   sqlite3_stmt* ins = db_->Prep(
-      "INSERT INTO events(destination, path, app, content_type, body, crc, created_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT INTO events(id, destination, path, app, content_type, body, crc, created_ms) "
+      "VALUES ((SELECT seq + 1 FROM counters WHERE id = 1), ?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (ins == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
   BindText(ins, 1, r.destination);
   BindText(ins, 2, r.path);
@@ -447,7 +503,8 @@ SpoolStatus Spool::Append(const SpoolRecord& record, std::string* error) {
   return st;
 }
 
-bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::vector<SpooledEvent>* out) {
+bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::int64_t* after,
+                        std::vector<SpooledEvent>* out) {
   out->clear();
   if (db_ == nullptr) return false;
   int rc = db_->Run("BEGIN IMMEDIATE");
@@ -455,15 +512,19 @@ bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::vector
   const std::int64_t now = NowMs();
   sqlite3_stmt* s = db_->Prep(
       "SELECT id, path, app, content_type, body, attempts, created_ms, crc FROM events "
-      "WHERE destination = ?1 AND lease_until_ms < ?2 ORDER BY id LIMIT ?3");
+      "WHERE id > ?3 AND destination = ?1 AND lease_until_ms < ?2 ORDER BY id");
   if (s == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "claim"), false;
   BindText(s, 1, destination);
   sqlite3_bind_int64(s, 2, now);
-  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(n + undeleted_.size()));
+  sqlite3_bind_int64(s, 3, *after);
   std::vector<std::int64_t> damaged;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  rc = SQLITE_DONE;
+  // Up to n rows to send; rows skipped on the way (delivered here before,
+  // or damaged) move the cursor too. Stops reading at the n-th.
+  while (out->size() < n && (rc = sqlite3_step(s)) == SQLITE_ROW) {
     SpooledEvent e;
     e.id = sqlite3_column_int64(s, 0);
+    *after = e.id;
     if (undeleted_.count(e.id) != 0) continue;
     e.destination = destination;
     e.path = ColText(s, 1);
@@ -476,10 +537,10 @@ bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::vector
       damaged.push_back(e.id);  // a flipped bit: never sent, kept aside
       continue;
     }
-    if (out->size() < n) out->push_back(std::move(e));
+    out->push_back(std::move(e));
   }
   sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return NoteLocked(rc, "claim"), false;
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return NoteLocked(rc, "claim"), false;
   for (const std::int64_t id : damaged) {
     sqlite3_stmt* m = db_->Prep(
         "INSERT INTO dead_letters SELECT id, destination, path, app, content_type, body, attempts, created_ms, ?2, "
@@ -617,8 +678,9 @@ FlushStats Spool::Flush(std::string_view destination, const std::function<SendRe
     }
   };
   bool stop = false;
+  std::int64_t after = 0;  // rows are claimed in id order, each scanned once
   while (!stop && sent < limits.max_events && std::chrono::steady_clock::now() < limits.stop_after) {
-    if (!ClaimLocked(destination, std::min(kClaimBatch, limits.max_events - sent), &batch)) {
+    if (!ClaimLocked(destination, std::min(kClaimBatch, limits.max_events - sent), &after, &batch)) {
       stats.status = last_status_;
       stats.stopped_because = last_error_;
       break;
