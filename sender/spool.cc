@@ -442,6 +442,34 @@ SpoolStatus Spool::NoteLocked(int rc, const char* what) {
   return st;
 }
 
+// The bound, inside the caller's write transaction: deletes the oldest rows
+// (of every destination) until within it and counts them as overflow.
+int Spool::BoundLocked() {
+  std::int64_t dropped = 0;
+  int rc = SQLITE_OK;
+  for (;;) {
+    sqlite3_stmt* c = db_->Prep("SELECT events, bytes FROM counters WHERE id = 1");
+    if (c == nullptr || sqlite3_step(c) != SQLITE_ROW) return sqlite3_errcode(db_->h);
+    const auto events = static_cast<std::uint64_t>(sqlite3_column_int64(c, 0));
+    const auto bytes = static_cast<std::uint64_t>(sqlite3_column_int64(c, 1));
+    sqlite3_reset(c);
+    if (events <= options_.max_events && bytes <= options_.max_bytes) break;
+    const std::int64_t over = events > options_.max_events ? static_cast<std::int64_t>(events - options_.max_events) : 1;
+    // The `over` oldest rows: a scalar bound, no temporary table.
+    sqlite3_stmt* d =
+        db_->Prep("DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?1 - 1)");
+    if (d == nullptr) return sqlite3_errcode(db_->h);
+    sqlite3_bind_int64(d, 1, over);
+    if ((rc = StepDone(d)) != SQLITE_OK) return rc;
+    dropped += over;
+  }
+  if (dropped == 0) return SQLITE_OK;
+  sqlite3_stmt* u = db_->Prep("UPDATE counters SET overflow = overflow + ?1 WHERE id = 1");
+  if (u == nullptr) return sqlite3_errcode(db_->h);
+  sqlite3_bind_int64(u, 1, dropped);
+  return StepDone(u);
+}
+
 SpoolStatus Spool::AppendLocked(const SpoolRecord& r) {
   if (db_ == nullptr) return SpoolStatus::kError;
   int rc = db_->Run("BEGIN IMMEDIATE");
@@ -458,30 +486,7 @@ SpoolStatus Spool::AppendLocked(const SpoolRecord& r) {
   sqlite3_bind_int64(ins, 6, Crc(r.body));
   sqlite3_bind_int64(ins, 7, NowMs());
   if ((rc = StepDone(ins)) != SQLITE_OK) return NoteLocked(rc, "append");
-  // The bound: delete the oldest rows (of every destination) until within.
-  std::int64_t dropped = 0;
-  for (;;) {
-    sqlite3_stmt* c = db_->Prep("SELECT events, bytes FROM counters WHERE id = 1");
-    if (c == nullptr || sqlite3_step(c) != SQLITE_ROW) return NoteLocked(sqlite3_errcode(db_->h), "append");
-    const auto events = static_cast<std::uint64_t>(sqlite3_column_int64(c, 0));
-    const auto bytes = static_cast<std::uint64_t>(sqlite3_column_int64(c, 1));
-    sqlite3_reset(c);
-    if (events <= options_.max_events && bytes <= options_.max_bytes) break;
-    const std::int64_t over = events > options_.max_events ? static_cast<std::int64_t>(events - options_.max_events) : 1;
-    // The `over` oldest rows: a scalar bound, no temporary table.
-    sqlite3_stmt* d =
-        db_->Prep("DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?1 - 1)");
-    if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
-    sqlite3_bind_int64(d, 1, over);
-    if ((rc = StepDone(d)) != SQLITE_OK) return NoteLocked(rc, "append");
-    dropped += over;
-  }
-  if (dropped > 0) {
-    sqlite3_stmt* u = db_->Prep("UPDATE counters SET overflow = overflow + ?1 WHERE id = 1");
-    if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
-    sqlite3_bind_int64(u, 1, dropped);
-    if ((rc = StepDone(u)) != SQLITE_OK) return NoteLocked(rc, "append");
-  }
+  if ((rc = BoundLocked()) != SQLITE_OK) return NoteLocked(rc, "append");
   if ((rc = db_->Run("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "append");
   if (db_->wal_frames > kWalFrames) {
     sqlite3_wal_checkpoint_v2(db_->h, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
@@ -751,6 +756,82 @@ SpoolStatus Spool::Purge(std::string_view app, std::size_t* removed) {
   }
   if ((rc = db_->Run("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "purge");
   CheckpointLocked();
+  return SpoolStatus::kOk;
+}
+
+std::vector<DeadLetter> Spool::DeadLetters(std::string_view app) const {
+  std::vector<DeadLetter> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return out;
+  sqlite3_stmt* s = db_->Prep(
+      "SELECT id, destination, app, attempts, created_ms, failed_ms, reason, length(body) FROM dead_letters "
+      "WHERE ?1 = '' OR app = ?1 ORDER BY id");
+  if (s == nullptr) return out;
+  BindText(s, 1, app);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    DeadLetter d;
+    d.id = sqlite3_column_int64(s, 0);
+    d.destination = ColText(s, 1);
+    d.app = ColText(s, 2);
+    d.attempts = sqlite3_column_int(s, 3);
+    d.created_ms = sqlite3_column_int64(s, 4);
+    d.failed_ms = sqlite3_column_int64(s, 5);
+    d.reason = ColText(s, 6);
+    d.bytes = static_cast<std::size_t>(sqlite3_column_int64(s, 7));
+    out.push_back(std::move(d));
+  }
+  sqlite3_reset(s);
+  return out;
+}
+
+// Back into events with their ids (so they keep their place in the order)
+// and a fresh attempt count, in one transaction that also keeps the bound.
+SpoolStatus Spool::RequeueDeadLetters(std::string_view app, std::size_t* moved) {
+  *moved = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return SpoolStatus::kError;
+  int rc = db_->Run("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return NoteLocked(rc, "requeue");
+  sqlite3_stmt* s = db_->Prep(
+      "SELECT id, destination, path, app, content_type, body, created_ms FROM dead_letters "
+      "WHERE ?1 = '' OR app = ?1 ORDER BY id");
+  sqlite3_stmt* ins = db_->Prep(
+      "INSERT INTO events(id, destination, path, app, content_type, body, crc, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  if (s == nullptr || ins == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "requeue");
+  BindText(s, 1, app);
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    const std::string_view body(reinterpret_cast<const char*>(sqlite3_column_blob(s, 5)),
+                                static_cast<std::size_t>(sqlite3_column_bytes(s, 5)));
+    sqlite3_reset(ins);
+    for (int i = 0; i < 6; ++i) sqlite3_bind_value(ins, i + 1, sqlite3_column_value(s, i));
+    sqlite3_bind_int64(ins, 7, Crc(body));
+    sqlite3_bind_value(ins, 8, sqlite3_column_value(s, 6));
+    if ((rc = StepDone(ins)) != SQLITE_OK) break;
+    ++*moved;
+  }
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(ins);
+  if (rc != SQLITE_OK && rc != SQLITE_DONE) return *moved = 0, NoteLocked(rc, "requeue");
+  sqlite3_stmt* d = db_->Prep("DELETE FROM dead_letters WHERE ?1 = '' OR app = ?1");
+  if (d == nullptr) return *moved = 0, NoteLocked(sqlite3_errcode(db_->h), "requeue");
+  BindText(d, 1, app);
+  if ((rc = StepDone(d)) != SQLITE_OK || (rc = BoundLocked()) != SQLITE_OK || (rc = db_->Run("COMMIT")) != SQLITE_OK) {
+    return *moved = 0, NoteLocked(rc, "requeue");
+  }
+  return SpoolStatus::kOk;
+}
+
+SpoolStatus Spool::DeleteDeadLetters(std::string_view app, std::size_t* removed) {
+  *removed = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return SpoolStatus::kError;
+  sqlite3_stmt* d = db_->Prep("DELETE FROM dead_letters WHERE ?1 = '' OR app = ?1");
+  if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "delete dead letters");
+  BindText(d, 1, app);
+  if (int rc = StepDone(d); rc != SQLITE_OK) return NoteLocked(rc, "delete dead letters");
+  *removed = static_cast<std::size_t>(sqlite3_changes(db_->h));
+  CheckpointLocked();  // gone from the disk, not only from the table
   return SpoolStatus::kOk;
 }
 

@@ -122,6 +122,16 @@ struct SpooledEvent {
   std::int64_t created_ms = 0;
 };
 
+// One dead letter as listed: where it was going and why it stopped, never
+// its body.
+struct DeadLetter {
+  std::int64_t id = 0;
+  std::string destination, app, reason;
+  int attempts = 0;
+  std::int64_t created_ms = 0, failed_ms = 0;
+  std::size_t bytes = 0;
+};
+
 struct FlushLimits {
   std::size_t max_events = std::numeric_limits<std::size_t>::max();
   std::chrono::steady_clock::time_point stop_after = std::chrono::steady_clock::time_point::max();
@@ -176,6 +186,15 @@ class Spool {
   // row (a user-wide off). *removed counts them.
   SpoolStatus Purge(std::string_view app, std::size_t* removed);
 
+  // Dead letters of `app` (every app when empty), oldest first, without
+  // their bodies.
+  std::vector<DeadLetter> DeadLetters(std::string_view app) const;
+  // Moves them back to be sent again (their ids, so their place in the
+  // order; attempts from zero), keeping the bound. *moved counts them.
+  SpoolStatus RequeueDeadLetters(std::string_view app, std::size_t* moved);
+  // Deletes them (securely, then checkpoints). *removed counts them.
+  SpoolStatus DeleteDeadLetters(std::string_view app, std::size_t* removed);
+
   // Rows left by the old format (no destination) become `destination`'s.
   SpoolStatus AdoptLegacy(std::string_view destination);
 
@@ -198,6 +217,7 @@ class Spool {
   void RecoverLocked();
   SpoolStatus NoteLocked(int rc, const char* what);
   SpoolStatus AppendLocked(const SpoolRecord& r);
+  int BoundLocked();
   bool ClaimLocked(std::string_view destination, std::size_t n, std::int64_t* after,
                    std::vector<SpooledEvent>* out);
   void ReleaseLocked(const std::vector<SpooledEvent>& rows, std::size_t from);

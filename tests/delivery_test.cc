@@ -403,6 +403,54 @@ TEST(Delivery, BacklogGetsADeadlinePerRequestNotOneForAll) {
   EXPECT_EQ(f.remaining, 0u);
 }
 
+// Dead letters can be listed (never their bodies), requeued (delivered once
+// the endpoint takes them, in their old place) and deleted from the disk.
+TEST(Delivery, DeadLettersAreListedRequeuedAndDeleted) {
+  std::atomic<bool> refuse{true};
+  HttpServer server([&](const httplib::Request& req, httplib::Response& res, int) {
+    if (refuse && req.body.find("\"n\":7") != std::string::npos) res.status = 500;
+  });
+  TempDir dir;
+  SpoolOptions so;
+  so.max_attempts = 1;
+  auto spool = OpenSpool(dir.path(), so);
+  HttpSenderOptions o;
+  o.circuit_threshold = 1000;
+  auto s = MakeSender(server.url(), spool.get(), o);
+  for (int i : {7, 8}) AppendOrDie(*spool, s->destination(), Body(i), "app-a");
+  AppendOrDie(*spool, "http://127.0.0.1:9/other", Body(9), "app-b");
+  for (int round = 0; round < 3 && spool->stats().dead_letters == 0; ++round) (void)s->Flush();
+  ASSERT_EQ(spool->stats().dead_letters, 1u);
+  const std::vector<DeadLetter> listed = spool->DeadLetters("app-a");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].destination, s->destination());
+  EXPECT_EQ(listed[0].bytes, Body(7).size());
+  EXPECT_NE(listed[0].reason.find("500"), std::string::npos) << listed[0].reason;
+  EXPECT_TRUE(spool->DeadLetters("app-b").empty());
+  std::size_t n = 0;
+  EXPECT_EQ(spool->RequeueDeadLetters("app-b", &n), SpoolStatus::kOk);
+  EXPECT_EQ(n, 0u);  // another app's: untouched
+  refuse = false;
+  EXPECT_EQ(spool->RequeueDeadLetters("app-a", &n), SpoolStatus::kOk);
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(spool->stats().dead_letters, 0u);
+  EXPECT_EQ(s->Flush().delivered, 1u);
+  EXPECT_EQ(Counts(server), (std::map<int, int>{{7, 1}, {8, 1}}));
+  // Deleted: not in the table, and its bytes are nowhere in the files.
+  refuse = true;
+  AppendOrDie(*spool, s->destination(), Body(7, 3), "app-a");
+  AppendOrDie(*spool, s->destination(), Body(10), "app-a");  // accepted: the endpoint works
+  for (int round = 0; round < 3 && spool->stats().dead_letters == 0; ++round) (void)s->Flush();
+  ASSERT_EQ(spool->stats().dead_letters, 1u);
+  EXPECT_EQ(spool->DeleteDeadLetters("", &n), SpoolStatus::kOk);
+  EXPECT_EQ(n, 1u);
+  EXPECT_TRUE(spool->DeadLetters("").empty());
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string bytes = telguard::testing::ReadFile(spool->db_path() + suffix);
+    EXPECT_EQ(bytes.find(Body(7, 3)), std::string::npos) << suffix;
+  }
+}
+
 TEST(Delivery, BodyThatKeepsFailingMovesToDeadLettersAndStopsBlocking) {
   HttpServer server([](const httplib::Request& req, httplib::Response& res, int) {
     if (req.body.find("poison") != std::string::npos) res.status = 500;
