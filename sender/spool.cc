@@ -377,6 +377,25 @@ int Spool::SchemaLocked() {
   return rc;
 }
 
+// One row back into events with its own id (recovery, requeue), inside the
+// caller's transaction.
+int Spool::InsertKeptLocked(const SpooledEvent& e, std::int64_t crc) {
+  sqlite3_stmt* ins = db_->Prep(
+      "INSERT INTO events(id, destination, path, app, content_type, body, crc, attempts, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (ins == nullptr) return sqlite3_errcode(db_->h);
+  sqlite3_bind_int64(ins, 1, e.id);
+  BindText(ins, 2, e.destination);
+  BindText(ins, 3, e.path);
+  BindText(ins, 4, e.app);
+  BindText(ins, 5, e.content_type);
+  sqlite3_bind_blob(ins, 6, e.body.data(), static_cast<int>(e.body.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(ins, 7, crc);
+  sqlite3_bind_int(ins, 8, e.attempts);
+  sqlite3_bind_int64(ins, 9, e.created_ms);
+  return StepDone(ins);
+}
+
 // Moves a damaged database aside and starts a fresh one holding every row
 // that could still be read. Another process may have done it already.
 void Spool::RecoverLocked() {
@@ -405,25 +424,7 @@ void Spool::RecoverLocked() {
   undeleted_.clear();
   if (rows.empty()) return;
   db_->Run("BEGIN IMMEDIATE");
-  sqlite3_stmt* ins = db_->Prep(
-      "INSERT OR IGNORE INTO events(id, destination, path, app, content_type, body, crc, attempts, created_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  for (const auto& [id, row] : rows) {
-    const SpooledEvent& e = row.first;
-    if (ins == nullptr) break;
-    sqlite3_bind_int64(ins, 1, id);
-    BindText(ins, 2, e.destination);
-    BindText(ins, 3, e.path);
-    BindText(ins, 4, e.app);
-    BindText(ins, 5, e.content_type);
-    sqlite3_bind_blob(ins, 6, e.body.data(), static_cast<int>(e.body.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 7, row.second);
-    sqlite3_bind_int(ins, 8, e.attempts);
-    sqlite3_bind_int64(ins, 9, e.created_ms);
-    StepDone(ins);
-    sqlite3_reset(ins);
-    sqlite3_clear_bindings(ins);
-  }
+  for (const auto& [id, row] : rows) InsertKeptLocked(row.first, row.second);
   if (db_->Run("COMMIT") != SQLITE_OK) db_->Rollback();
 }
 
@@ -795,30 +796,33 @@ SpoolStatus Spool::RequeueDeadLetters(std::string_view app, std::size_t* moved) 
   sqlite3_stmt* s = db_->Prep(
       "SELECT id, destination, path, app, content_type, body, created_ms FROM dead_letters "
       "WHERE ?1 = '' OR app = ?1 ORDER BY id");
-  sqlite3_stmt* ins = db_->Prep(
-      "INSERT INTO events(id, destination, path, app, content_type, body, crc, created_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (s == nullptr || ins == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "requeue");
+  if (s == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "requeue");
   BindText(s, 1, app);
+  std::vector<SpooledEvent> rows;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    const std::string_view body(reinterpret_cast<const char*>(sqlite3_column_blob(s, 5)),
-                                static_cast<std::size_t>(sqlite3_column_bytes(s, 5)));
-    sqlite3_reset(ins);
-    for (int i = 0; i < 6; ++i) sqlite3_bind_value(ins, i + 1, sqlite3_column_value(s, i));
-    sqlite3_bind_int64(ins, 7, Crc(body));
-    sqlite3_bind_value(ins, 8, sqlite3_column_value(s, 6));
-    if ((rc = StepDone(ins)) != SQLITE_OK) break;
-    ++*moved;
+    SpooledEvent e;
+    e.id = sqlite3_column_int64(s, 0);
+    e.destination = ColText(s, 1);
+    e.path = ColText(s, 2);
+    e.app = ColText(s, 3);
+    e.content_type = ColText(s, 4);
+    e.body = ColText(s, 5);
+    e.created_ms = sqlite3_column_int64(s, 6);
+    rows.push_back(std::move(e));
   }
   sqlite3_reset(s);
-  sqlite3_clear_bindings(ins);
-  if (rc != SQLITE_OK && rc != SQLITE_DONE) return *moved = 0, NoteLocked(rc, "requeue");
+  for (const SpooledEvent& e : rows) {
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) break;
+    rc = InsertKeptLocked(e, Crc(e.body));
+  }
+  if (rc != SQLITE_OK && rc != SQLITE_DONE) return NoteLocked(rc, "requeue");
   sqlite3_stmt* d = db_->Prep("DELETE FROM dead_letters WHERE ?1 = '' OR app = ?1");
-  if (d == nullptr) return *moved = 0, NoteLocked(sqlite3_errcode(db_->h), "requeue");
+  if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "requeue");
   BindText(d, 1, app);
   if ((rc = StepDone(d)) != SQLITE_OK || (rc = BoundLocked()) != SQLITE_OK || (rc = db_->Run("COMMIT")) != SQLITE_OK) {
-    return *moved = 0, NoteLocked(rc, "requeue");
+    return NoteLocked(rc, "requeue");
   }
+  *moved = rows.size();
   return SpoolStatus::kOk;
 }
 

@@ -218,6 +218,7 @@ class Spool {
   SpoolStatus NoteLocked(int rc, const char* what);
   SpoolStatus AppendLocked(const SpoolRecord& r);
   int BoundLocked();
+  int InsertKeptLocked(const SpooledEvent& e, std::int64_t crc);
   bool ClaimLocked(std::string_view destination, std::size_t n, std::int64_t* after,
                    std::vector<SpooledEvent>* out);
   void ReleaseLocked(const std::vector<SpooledEvent>& rows, std::size_t from);
