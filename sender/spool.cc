@@ -855,6 +855,17 @@ std::size_t Spool::size(std::string_view destination) const {
   return CountLocked(destination);
 }
 
+bool Spool::has(std::string_view destination) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return false;
+  sqlite3_stmt* s = db_->Prep("SELECT 1 FROM events WHERE destination = ?1 LIMIT 1");
+  if (s == nullptr) return false;
+  BindText(s, 1, destination);
+  const bool any = sqlite3_step(s) == SQLITE_ROW;
+  sqlite3_reset(s);
+  return any;
+}
+
 SpoolStats Spool::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   SpoolStats st;

@@ -199,7 +199,8 @@ class Spool {
   SpoolStatus AdoptLegacy(std::string_view destination);
 
   std::size_t size() const;                                 // rows waiting, all destinations
-  std::size_t size(std::string_view destination) const;     // rows waiting for one
+  std::size_t size(std::string_view destination) const;     // rows waiting for one (reads every row)
+  bool has(std::string_view destination) const;             // any row waiting for it (stops at the first)
   bool empty() const { return size() == 0; }
   std::uint64_t overflow_dropped() const { return stats().overflow_dropped; }
   SpoolStats stats() const;
