@@ -143,6 +143,7 @@ void AddAllCommands(Cli& cli) {
   AddInventory(cli);
   AddConsent(cli);
   AddStatus(cli);
+  AddDeadLetters(cli);
   AddGateway(cli);
 }
 

@@ -17,6 +17,7 @@ void AddSend(Cli& cli);
 void AddFlush(Cli& cli);
 void AddConsent(Cli& cli);
 void AddStatus(Cli& cli);
+void AddDeadLetters(Cli& cli);
 void AddGateway(Cli& cli);
 
 }  // namespace telguard::cli

@@ -1,6 +1,10 @@
-// telguard consent on|off|reset-id [--app NAME], telguard status [--app NAME] [--json].
-// The rules live in client/ (consent.h, forget.h, status.h).
+// The user's local state: telguard consent on|off|reset-id [--app NAME],
+// telguard status [--app NAME] [--json], telguard dead-letters
+// list|requeue|delete [--app NAME] [--json]. The rules live in client/
+// (consent.h, forget.h, status.h) and sender/spool.h.
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 #include <memory>
 
 #include "cli/app.h"
@@ -10,12 +14,19 @@
 #include "client/forget.h"
 #include "client/local_files.h"
 #include "client/status.h"
+#include "cli/summary.h"
+#include "sender/spool.h"
 
 namespace telguard::cli {
 namespace {
 
 struct ConsentOptions {
   std::string what, app, spool;
+};
+
+struct DeadLetterOptions {
+  std::string what = "list", app, spool;
+  bool json = false;
 };
 
 struct StatusOptions {
@@ -95,6 +106,74 @@ int RunStatus(const StatusOptions& o) {
   return kExitOk;
 }
 
+std::string UtcTime(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  char buf[32];
+  return gmtime_r(&t, &tm) != nullptr && std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0 ? buf : "-";
+}
+
+void PrintDeadLetters(const std::vector<sender::DeadLetter>& rows, bool json) {
+  if (json) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const sender::DeadLetter& d : rows) {
+      list.push_back({{"id", d.id}, {"app", d.app}, {"destination", d.destination}, {"attempts", d.attempts},
+                      {"created", UtcTime(d.created_ms)}, {"failed", UtcTime(d.failed_ms)}, {"bytes", d.bytes},
+                      {"reason", d.reason}});
+    }
+    Summary j("dead-letters");
+    j.SetJson("dead_letters", std::move(list));
+    j.Print(stdout);
+    return;
+  }
+  for (const sender::DeadLetter& d : rows) {
+    std::printf("%lld\t%s\t%s\t%d attempts\tfailed %s\t%zu bytes\t%s\n", static_cast<long long>(d.id),
+                d.app.empty() ? "-" : d.app.c_str(), d.destination.c_str(), d.attempts, UtcTime(d.failed_ms).c_str(),
+                d.bytes, d.reason.c_str());
+  }
+  std::fprintf(stderr, "telguard dead-letters: %zu dead letters\n", rows.size());
+}
+
+// Lists, requeues or deletes the bodies the endpoint kept refusing. Never
+// prints a body; never creates a spool that is not there.
+int RunDeadLetters(const DeadLetterOptions& o) {
+  if (!CheckApp(o.app, "dead-letters")) return kExitUsage;
+  const Config config = ResolveConfig(Environment::FromProcess());
+  const Setting dir = ResolveSpoolDir(SpoolOption(o.spool), config);
+  if (!dir.set()) {
+    std::fprintf(stderr, "telguard dead-letters: no spool directory: give --spool DIR or set TELGUARD_SPOOL\n");
+    return kExitUsage;
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(dir.value + "/spool.db", ec)) {
+    if (o.what == "list") PrintDeadLetters({}, o.json);
+    if (o.what != "list") std::printf("telguard: no spool in %s (%s): nothing to %s\n", dir.value.c_str(),
+                                      dir.source.c_str(), o.what.c_str());
+    return kExitOk;
+  }
+  std::string err;
+  auto spool = sender::Spool::Open(dir.value, {}, &err);
+  if (!spool) {
+    std::fprintf(stderr, "telguard dead-letters: %s\n", err.c_str());
+    return kExitInput;
+  }
+  if (o.what == "list") {
+    PrintDeadLetters(spool->DeadLetters(o.app), o.json);
+    return kExitOk;
+  }
+  std::size_t n = 0;
+  const sender::SpoolStatus st =
+      o.what == "requeue" ? spool->RequeueDeadLetters(o.app, &n) : spool->DeleteDeadLetters(o.app, &n);
+  if (st != sender::SpoolStatus::kOk) {
+    std::fprintf(stderr, "telguard dead-letters: %s\n", spool->stats().last_error.c_str());
+    return kExitInput;
+  }
+  std::printf(o.what == "requeue" ? "telguard: %zu dead letters requeued (sent by the next flush)\n"
+                                  : "telguard: %zu dead letters deleted\n",
+              n);
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddConsent(Cli& cli) {
@@ -120,6 +199,19 @@ void AddStatus(Cli& cli) {
   c->add_option("--spool", o->spool, "as for send")->type_name("DIR");
   c->add_option("--endpoint", o->endpoint, "as for send")->type_name("URL");
   c->add_option("--local", o->local, "as for send")->type_name("PATH");
+}
+
+void AddDeadLetters(Cli& cli) {
+  auto o = std::make_shared<DeadLetterOptions>();
+  CLI::App* c = cli.Add("dead-letters",
+                        "list (never the bodies), requeue or delete the events the endpoint kept refusing",
+                        [o] { return RunDeadLetters(*o); });
+  c->add_option("action", o->what, "list (default), requeue or delete")
+      ->type_name("list|requeue|delete")
+      ->check(CLI::IsMember({"list", "requeue", "delete"}));
+  c->add_option("--app", o->app, "this app's only (default: every app)")->type_name("NAME");
+  c->add_option("--spool", o->spool, "the spool (default: as for send)")->type_name("DIR");
+  c->add_flag("--json", o->json, "list: print one JSON object");
 }
 
 }  // namespace telguard::cli

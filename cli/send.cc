@@ -302,6 +302,7 @@ int RunFlush(const HttpArgs& args, bool json) {
     Summary j("flush");
     j.Set("delivered", static_cast<std::uint64_t>(s.delivered));
     j.Set("dropped", static_cast<std::uint64_t>(s.dropped));
+    j.Set("dead_lettered", static_cast<std::uint64_t>(s.dead_lettered));
     j.Set("remaining", static_cast<std::uint64_t>(s.remaining));
     if (!s.stopped_because.empty()) j.Set("stopped_because", s.stopped_because);
     if (StopSignal() != 0) j.Set("stopped_by", std::string_view(StopSignalName()));
@@ -310,6 +311,10 @@ int RunFlush(const HttpArgs& args, bool json) {
     std::fprintf(stderr, "telguard flush: %zu delivered, %zu dropped, %zu remaining%s%s\n", s.delivered, s.dropped,
                  s.remaining, s.stopped_because.empty() ? "" : " (stopped: ",
                  s.stopped_because.empty() ? "" : (s.stopped_because + ")").c_str());
+  }
+  if (s.dead_lettered > 0) {
+    std::fprintf(stderr, "telguard flush: %zu refused again and again: moved to the dead letters (telguard "
+                 "dead-letters lists, requeues or deletes them)\n", s.dead_lettered);
   }
   PrintSpoolFaults("flush", *out);
   if (s.configuration_error) {

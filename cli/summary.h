@@ -30,6 +30,7 @@ class Summary {
     j_[std::string(key)] = counts;
   }
   void Set(std::string_view key, const std::vector<std::string>& list) { j_[std::string(key)] = list; }
+  void SetJson(std::string_view key, nlohmann::ordered_json value) { j_[std::string(key)] = std::move(value); }
 
   // One line, no trailing newline; invalid UTF-8 is replaced, never thrown.
   std::string Json() const;

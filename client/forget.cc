@@ -35,6 +35,7 @@ bool PurgeSpool(const std::string& dir, std::string_view app, ForgetStats* stats
 
 bool ForgetIdentities(const Config& config, std::string_view app, ForgetStats* stats, std::string* error) {
   if (config.config_root.path.empty()) return true;
+  if (!RetireSharedIdentity(config, error)) return false;
   if (!app.empty()) {
     const bool ok = ForgetIdentity(PathsForApp(config, app), error);
     stats->identities_removed += ok;

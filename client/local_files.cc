@@ -135,7 +135,23 @@ std::optional<std::string> ValidId(const std::string& c) {
 
 }  // namespace
 
+bool RetireSharedIdentity(const Config& config, std::string* error) {
+  if (config.config_root.path.empty()) return true;
+  for (const char* name : {"/id", "/notice-shown"}) {
+    const std::string p = config.config_root.path + name;
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::unlink(p.c_str()) != 0 && errno != ENOENT) {
+      *error = "cannot remove the old shared " + p + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
 std::optional<std::string> LoadOrCreateInstallId(const Config& config, const AppPaths& paths, std::string* error) {
+  std::string ignored;  // a file that cannot be removed now is tried again next time
+  RetireSharedIdentity(config, &ignored);
   return LoadOrCreate(config, paths, paths.id, ValidId, [] { return NewUuidV4() + "\n"; }, error);
 }
 

@@ -49,6 +49,13 @@ std::optional<std::string> ResetInstallId(const Config& config, const AppPaths& 
 // Removes the app's id and pseudonym key (telemetry turned off).
 bool ForgetIdentity(const AppPaths& paths, std::string* error);
 
+// Before identity was kept per app, one install id and one notice marker
+// (`<config root>/id`, `<config root>/notice-shown`) served every app. They
+// are never read; this removes them (regular files only) so the id that
+// linked every app does not outlive the layout. Called when an app's id is
+// first loaded and by consent off. False and *error if one stays.
+bool RetireSharedIdentity(const Config& config, std::string* error);
+
 // The first-run notice: printed on `out` once per app and user, by the
 // process that creates the marker. Hidden (TELGUARD_HIDE_NOTICE on): not
 // printed and no marker written.

@@ -306,7 +306,7 @@ std::unique_ptr<HttpSender> HttpSender::Create(const HttpSenderOptions& options,
   }
   if (options.spool != nullptr) {
     (void)options.spool->AdoptLegacy(impl->destination);
-    impl->backlog = options.spool->size(impl->destination) > 0;
+    impl->backlog = options.spool->has(impl->destination);
   }
   return std::unique_ptr<HttpSender>(new HttpSender(std::move(impl)));
 }

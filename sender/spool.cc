@@ -22,9 +22,14 @@ namespace {
 constexpr std::size_t kClaimBatch = 8;
 constexpr int kWalFrames = 4000;  // about 16 MiB of WAL before an append checkpoints
 
+// Version 2. Ids are given from counters.seq (never reused, like
+// AUTOINCREMENT, without its extra sqlite_sequence page per append) and
+// there is no index on destination: an append touches the newest leaf page
+// and the counters page only (a flush scans in id order from a cursor).
+constexpr int kSchemaVersion = 2;
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS events(
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   destination TEXT NOT NULL,
   path TEXT NOT NULL,
   app TEXT NOT NULL,
@@ -34,7 +39,6 @@ CREATE TABLE IF NOT EXISTS events(
   attempts INTEGER NOT NULL DEFAULT 0,
   created_ms INTEGER NOT NULL,
   lease_until_ms INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS events_by_destination ON events(destination, id);
 CREATE TABLE IF NOT EXISTS dead_letters(
   id INTEGER PRIMARY KEY,
   destination TEXT NOT NULL, path TEXT NOT NULL, app TEXT NOT NULL, content_type TEXT NOT NULL,
@@ -42,16 +46,45 @@ CREATE TABLE IF NOT EXISTS dead_letters(
   failed_ms INTEGER NOT NULL, reason TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters(
   id INTEGER PRIMARY KEY CHECK (id = 1),
-  events INTEGER NOT NULL, bytes INTEGER NOT NULL, overflow INTEGER NOT NULL, dead INTEGER NOT NULL);
-INSERT OR IGNORE INTO counters VALUES (1, 0, 0, 0, 0);
+  events INTEGER NOT NULL, bytes INTEGER NOT NULL, overflow INTEGER NOT NULL, dead INTEGER NOT NULL,
+  seq INTEGER NOT NULL DEFAULT 0);
+INSERT OR IGNORE INTO counters VALUES (1, 0, 0, 0, 0, 0);
 CREATE TRIGGER IF NOT EXISTS events_added AFTER INSERT ON events BEGIN
-  UPDATE counters SET events = events + 1, bytes = bytes + length(NEW.body) WHERE id = 1; END;
+  UPDATE counters SET events = events + 1, bytes = bytes + length(NEW.body), seq = max(seq, NEW.id)
+  WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS events_removed AFTER DELETE ON events BEGIN
   UPDATE counters SET events = events - 1, bytes = bytes - length(OLD.body) WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS dead_added AFTER INSERT ON dead_letters BEGIN
   UPDATE counters SET dead = dead + 1 WHERE id = 1; END;
 CREATE TRIGGER IF NOT EXISTS dead_removed AFTER DELETE ON dead_letters BEGIN
   UPDATE counters SET dead = dead - 1 WHERE id = 1; END;
+)sql";
+
+// Version 1 -> 2, in one transaction: counters.seq from the highest id ever
+// given (sqlite_sequence, read before the table is renamed), no destination
+// index, the events table without AUTOINCREMENT (rebuilt, ids kept).
+constexpr const char* kMigrateFrom1 = R"sql(
+ALTER TABLE counters ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+UPDATE counters SET seq = max(
+  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
+  coalesce((SELECT max(id) FROM events), 0), coalesce((SELECT max(id) FROM dead_letters), 0));
+DROP INDEX IF EXISTS events_by_destination;
+DROP TRIGGER IF EXISTS events_added;
+DROP TRIGGER IF EXISTS events_removed;
+ALTER TABLE events RENAME TO events_v1;
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  destination TEXT NOT NULL,
+  path TEXT NOT NULL,
+  app TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  crc INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0);
+INSERT INTO events SELECT * FROM events_v1;
+DROP TABLE events_v1;
 )sql";
 
 std::int64_t NowMs() {
@@ -309,16 +342,58 @@ int Spool::ConnectLocked() {
         return SQLITE_OK;
       },
       &db_->wal_frames);
-  // 2 KiB pages (a new database only): every page a commit touches is
-  // written to the WAL and checksummed, so an append of a ~0.5 KiB event
-  // writes half the bytes it would with 4 KiB pages (12% fewer instructions
-  // per append); 1 KiB pages would save 4% more but hold one event per leaf,
-  // a deeper tree in which one damaged interior page loses more rows.
-  std::string pragmas = "PRAGMA page_size=2048; PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA synchronous=";
+  // 4 KiB pages (SQLite's default): an append writes the newest leaf and
+  // the counters page to the WAL (2 frames); about one append in ten (a
+  // page's worth of ~0.4 KiB events) also allocates a page (3 more frames).
+  // 2 KiB pages allocate twice as often; 8 KiB pages double every frame's
+  // bytes and checksum; both measured slower at p99 (bench/send_bench.cc).
+  std::string pragmas = "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA secure_delete=ON; PRAGMA synchronous=";
   pragmas += options_.durability == Durability::kFull ? "FULL;" : "NORMAL;";
   if (options_.max_pages > 0) pragmas += "PRAGMA max_page_count=" + std::to_string(options_.max_pages) + ";";
   rc = db_->Exec(pragmas.c_str());
-  return rc == SQLITE_OK ? db_->Exec(kSchema) : rc;
+  return rc == SQLITE_OK ? SchemaLocked() : rc;
+}
+
+// Creates the schema, or brings an older one up to kSchemaVersion, in one
+// write transaction (so two processes opening at once do it once).
+int Spool::SchemaLocked() {
+  int rc = db_->Exec("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return rc;
+  int version = 0;
+  bool has_events = false;
+  sqlite3_stmt* v = db_->Prep("PRAGMA user_version");
+  if (v != nullptr && sqlite3_step(v) == SQLITE_ROW) version = sqlite3_column_int(v, 0);
+  sqlite3_stmt* t = db_->Prep("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'events'");
+  if (t != nullptr) has_events = sqlite3_step(t) == SQLITE_ROW;
+  if (v != nullptr) sqlite3_reset(v);
+  if (t != nullptr) sqlite3_reset(t);
+  if (version == 0 && has_events) rc = db_->Exec(kMigrateFrom1);
+  if (rc == SQLITE_OK) rc = db_->Exec(kSchema);
+  if (rc == SQLITE_OK && version < kSchemaVersion) {
+    rc = db_->Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+  }
+  if (rc == SQLITE_OK) rc = db_->Exec("COMMIT");
+  if (rc != SQLITE_OK) db_->Rollback();
+  return rc;
+}
+
+// One row back into events with its own id (recovery, requeue), inside the
+// caller's transaction.
+int Spool::InsertKeptLocked(const SpooledEvent& e, std::int64_t crc) {
+  sqlite3_stmt* ins = db_->Prep(
+      "INSERT INTO events(id, destination, path, app, content_type, body, crc, attempts, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (ins == nullptr) return sqlite3_errcode(db_->h);
+  sqlite3_bind_int64(ins, 1, e.id);
+  BindText(ins, 2, e.destination);
+  BindText(ins, 3, e.path);
+  BindText(ins, 4, e.app);
+  BindText(ins, 5, e.content_type);
+  sqlite3_bind_blob(ins, 6, e.body.data(), static_cast<int>(e.body.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(ins, 7, crc);
+  sqlite3_bind_int(ins, 8, e.attempts);
+  sqlite3_bind_int64(ins, 9, e.created_ms);
+  return StepDone(ins);
 }
 
 // Moves a damaged database aside and starts a fresh one holding every row
@@ -349,25 +424,7 @@ void Spool::RecoverLocked() {
   undeleted_.clear();
   if (rows.empty()) return;
   db_->Run("BEGIN IMMEDIATE");
-  sqlite3_stmt* ins = db_->Prep(
-      "INSERT OR IGNORE INTO events(id, destination, path, app, content_type, body, crc, attempts, created_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  for (const auto& [id, row] : rows) {
-    const SpooledEvent& e = row.first;
-    if (ins == nullptr) break;
-    sqlite3_bind_int64(ins, 1, id);
-    BindText(ins, 2, e.destination);
-    BindText(ins, 3, e.path);
-    BindText(ins, 4, e.app);
-    BindText(ins, 5, e.content_type);
-    sqlite3_bind_blob(ins, 6, e.body.data(), static_cast<int>(e.body.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 7, row.second);
-    sqlite3_bind_int(ins, 8, e.attempts);
-    sqlite3_bind_int64(ins, 9, e.created_ms);
-    StepDone(ins);
-    sqlite3_reset(ins);
-    sqlite3_clear_bindings(ins);
-  }
+  for (const auto& [id, row] : rows) InsertKeptLocked(row.first, row.second);
   if (db_->Run("COMMIT") != SQLITE_OK) db_->Rollback();
 }
 
@@ -386,13 +443,41 @@ SpoolStatus Spool::NoteLocked(int rc, const char* what) {
   return st;
 }
 
+// The bound, inside the caller's write transaction: deletes the oldest rows
+// (of every destination) until within it and counts them as overflow.
+int Spool::BoundLocked() {
+  std::int64_t dropped = 0;
+  int rc = SQLITE_OK;
+  for (;;) {
+    sqlite3_stmt* c = db_->Prep("SELECT events, bytes FROM counters WHERE id = 1");
+    if (c == nullptr || sqlite3_step(c) != SQLITE_ROW) return sqlite3_errcode(db_->h);
+    const auto events = static_cast<std::uint64_t>(sqlite3_column_int64(c, 0));
+    const auto bytes = static_cast<std::uint64_t>(sqlite3_column_int64(c, 1));
+    sqlite3_reset(c);
+    if (events <= options_.max_events && bytes <= options_.max_bytes) break;
+    const std::int64_t over = events > options_.max_events ? static_cast<std::int64_t>(events - options_.max_events) : 1;
+    // The `over` oldest rows: a scalar bound, no temporary table.
+    sqlite3_stmt* d =
+        db_->Prep("DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?1 - 1)");
+    if (d == nullptr) return sqlite3_errcode(db_->h);
+    sqlite3_bind_int64(d, 1, over);
+    if ((rc = StepDone(d)) != SQLITE_OK) return rc;
+    dropped += over;
+  }
+  if (dropped == 0) return SQLITE_OK;
+  sqlite3_stmt* u = db_->Prep("UPDATE counters SET overflow = overflow + ?1 WHERE id = 1");
+  if (u == nullptr) return sqlite3_errcode(db_->h);
+  sqlite3_bind_int64(u, 1, dropped);
+  return StepDone(u);
+}
+
 SpoolStatus Spool::AppendLocked(const SpoolRecord& r) {
   if (db_ == nullptr) return SpoolStatus::kError;
   int rc = db_->Run("BEGIN IMMEDIATE");
   if (rc != SQLITE_OK) return NoteLocked(rc, "append");
   sqlite3_stmt* ins = db_->Prep(
-      "INSERT INTO events(destination, path, app, content_type, body, crc, created_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT INTO events(id, destination, path, app, content_type, body, crc, created_ms) "
+      "VALUES ((SELECT seq + 1 FROM counters WHERE id = 1), ?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (ins == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
   BindText(ins, 1, r.destination);
   BindText(ins, 2, r.path);
@@ -402,30 +487,7 @@ SpoolStatus Spool::AppendLocked(const SpoolRecord& r) {
   sqlite3_bind_int64(ins, 6, Crc(r.body));
   sqlite3_bind_int64(ins, 7, NowMs());
   if ((rc = StepDone(ins)) != SQLITE_OK) return NoteLocked(rc, "append");
-  // The bound: delete the oldest rows (of every destination) until within.
-  std::int64_t dropped = 0;
-  for (;;) {
-    sqlite3_stmt* c = db_->Prep("SELECT events, bytes FROM counters WHERE id = 1");
-    if (c == nullptr || sqlite3_step(c) != SQLITE_ROW) return NoteLocked(sqlite3_errcode(db_->h), "append");
-    const auto events = static_cast<std::uint64_t>(sqlite3_column_int64(c, 0));
-    const auto bytes = static_cast<std::uint64_t>(sqlite3_column_int64(c, 1));
-    sqlite3_reset(c);
-    if (events <= options_.max_events && bytes <= options_.max_bytes) break;
-    const std::int64_t over = events > options_.max_events ? static_cast<std::int64_t>(events - options_.max_events) : 1;
-    // The `over` oldest rows: a scalar bound, no temporary table.
-    sqlite3_stmt* d =
-        db_->Prep("DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?1 - 1)");
-    if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
-    sqlite3_bind_int64(d, 1, over);
-    if ((rc = StepDone(d)) != SQLITE_OK) return NoteLocked(rc, "append");
-    dropped += over;
-  }
-  if (dropped > 0) {
-    sqlite3_stmt* u = db_->Prep("UPDATE counters SET overflow = overflow + ?1 WHERE id = 1");
-    if (u == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "append");
-    sqlite3_bind_int64(u, 1, dropped);
-    if ((rc = StepDone(u)) != SQLITE_OK) return NoteLocked(rc, "append");
-  }
+  if ((rc = BoundLocked()) != SQLITE_OK) return NoteLocked(rc, "append");
   if ((rc = db_->Run("COMMIT")) != SQLITE_OK) return NoteLocked(rc, "append");
   if (db_->wal_frames > kWalFrames) {
     sqlite3_wal_checkpoint_v2(db_->h, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
@@ -447,7 +509,8 @@ SpoolStatus Spool::Append(const SpoolRecord& record, std::string* error) {
   return st;
 }
 
-bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::vector<SpooledEvent>* out) {
+bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::int64_t* after,
+                        std::vector<SpooledEvent>* out) {
   out->clear();
   if (db_ == nullptr) return false;
   int rc = db_->Run("BEGIN IMMEDIATE");
@@ -455,15 +518,19 @@ bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::vector
   const std::int64_t now = NowMs();
   sqlite3_stmt* s = db_->Prep(
       "SELECT id, path, app, content_type, body, attempts, created_ms, crc FROM events "
-      "WHERE destination = ?1 AND lease_until_ms < ?2 ORDER BY id LIMIT ?3");
+      "WHERE id > ?3 AND destination = ?1 AND lease_until_ms < ?2 ORDER BY id");
   if (s == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "claim"), false;
   BindText(s, 1, destination);
   sqlite3_bind_int64(s, 2, now);
-  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(n + undeleted_.size()));
+  sqlite3_bind_int64(s, 3, *after);
   std::vector<std::int64_t> damaged;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  rc = SQLITE_DONE;
+  // Up to n rows to send; rows skipped on the way (delivered here before,
+  // or damaged) move the cursor too. Stops reading at the n-th.
+  while (out->size() < n && (rc = sqlite3_step(s)) == SQLITE_ROW) {
     SpooledEvent e;
     e.id = sqlite3_column_int64(s, 0);
+    *after = e.id;
     if (undeleted_.count(e.id) != 0) continue;
     e.destination = destination;
     e.path = ColText(s, 1);
@@ -476,10 +543,10 @@ bool Spool::ClaimLocked(std::string_view destination, std::size_t n, std::vector
       damaged.push_back(e.id);  // a flipped bit: never sent, kept aside
       continue;
     }
-    if (out->size() < n) out->push_back(std::move(e));
+    out->push_back(std::move(e));
   }
   sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return NoteLocked(rc, "claim"), false;
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return NoteLocked(rc, "claim"), false;
   for (const std::int64_t id : damaged) {
     sqlite3_stmt* m = db_->Prep(
         "INSERT INTO dead_letters SELECT id, destination, path, app, content_type, body, attempts, created_ms, ?2, "
@@ -617,8 +684,9 @@ FlushStats Spool::Flush(std::string_view destination, const std::function<SendRe
     }
   };
   bool stop = false;
+  std::int64_t after = 0;  // rows are claimed in id order, each scanned once
   while (!stop && sent < limits.max_events && std::chrono::steady_clock::now() < limits.stop_after) {
-    if (!ClaimLocked(destination, std::min(kClaimBatch, limits.max_events - sent), &batch)) {
+    if (!ClaimLocked(destination, std::min(kClaimBatch, limits.max_events - sent), &after, &batch)) {
       stats.status = last_status_;
       stats.stopped_because = last_error_;
       break;
@@ -692,6 +760,85 @@ SpoolStatus Spool::Purge(std::string_view app, std::size_t* removed) {
   return SpoolStatus::kOk;
 }
 
+std::vector<DeadLetter> Spool::DeadLetters(std::string_view app) const {
+  std::vector<DeadLetter> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return out;
+  sqlite3_stmt* s = db_->Prep(
+      "SELECT id, destination, app, attempts, created_ms, failed_ms, reason, length(body) FROM dead_letters "
+      "WHERE ?1 = '' OR app = ?1 ORDER BY id");
+  if (s == nullptr) return out;
+  BindText(s, 1, app);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    DeadLetter d;
+    d.id = sqlite3_column_int64(s, 0);
+    d.destination = ColText(s, 1);
+    d.app = ColText(s, 2);
+    d.attempts = sqlite3_column_int(s, 3);
+    d.created_ms = sqlite3_column_int64(s, 4);
+    d.failed_ms = sqlite3_column_int64(s, 5);
+    d.reason = ColText(s, 6);
+    d.bytes = static_cast<std::size_t>(sqlite3_column_int64(s, 7));
+    out.push_back(std::move(d));
+  }
+  sqlite3_reset(s);
+  return out;
+}
+
+// Back into events with their ids (so they keep their place in the order)
+// and a fresh attempt count, in one transaction that also keeps the bound.
+SpoolStatus Spool::RequeueDeadLetters(std::string_view app, std::size_t* moved) {
+  *moved = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return SpoolStatus::kError;
+  int rc = db_->Run("BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK) return NoteLocked(rc, "requeue");
+  sqlite3_stmt* s = db_->Prep(
+      "SELECT id, destination, path, app, content_type, body, created_ms FROM dead_letters "
+      "WHERE ?1 = '' OR app = ?1 ORDER BY id");
+  if (s == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "requeue");
+  BindText(s, 1, app);
+  std::vector<SpooledEvent> rows;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    SpooledEvent e;
+    e.id = sqlite3_column_int64(s, 0);
+    e.destination = ColText(s, 1);
+    e.path = ColText(s, 2);
+    e.app = ColText(s, 3);
+    e.content_type = ColText(s, 4);
+    e.body = ColText(s, 5);
+    e.created_ms = sqlite3_column_int64(s, 6);
+    rows.push_back(std::move(e));
+  }
+  sqlite3_reset(s);
+  for (const SpooledEvent& e : rows) {
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) break;
+    rc = InsertKeptLocked(e, Crc(e.body));
+  }
+  if (rc != SQLITE_OK && rc != SQLITE_DONE) return NoteLocked(rc, "requeue");
+  sqlite3_stmt* d = db_->Prep("DELETE FROM dead_letters WHERE ?1 = '' OR app = ?1");
+  if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "requeue");
+  BindText(d, 1, app);
+  if ((rc = StepDone(d)) != SQLITE_OK || (rc = BoundLocked()) != SQLITE_OK || (rc = db_->Run("COMMIT")) != SQLITE_OK) {
+    return NoteLocked(rc, "requeue");
+  }
+  *moved = rows.size();
+  return SpoolStatus::kOk;
+}
+
+SpoolStatus Spool::DeleteDeadLetters(std::string_view app, std::size_t* removed) {
+  *removed = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return SpoolStatus::kError;
+  sqlite3_stmt* d = db_->Prep("DELETE FROM dead_letters WHERE ?1 = '' OR app = ?1");
+  if (d == nullptr) return NoteLocked(sqlite3_errcode(db_->h), "delete dead letters");
+  BindText(d, 1, app);
+  if (int rc = StepDone(d); rc != SQLITE_OK) return NoteLocked(rc, "delete dead letters");
+  *removed = static_cast<std::size_t>(sqlite3_changes(db_->h));
+  CheckpointLocked();  // gone from the disk, not only from the table
+  return SpoolStatus::kOk;
+}
+
 SpoolStatus Spool::AdoptLegacy(std::string_view destination) {
   std::lock_guard<std::mutex> lock(mu_);
   if (db_ == nullptr) return SpoolStatus::kError;
@@ -706,6 +853,17 @@ std::size_t Spool::size() const { return stats().events; }
 std::size_t Spool::size(std::string_view destination) const {
   std::lock_guard<std::mutex> lock(mu_);
   return CountLocked(destination);
+}
+
+bool Spool::has(std::string_view destination) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (db_ == nullptr) return false;
+  sqlite3_stmt* s = db_->Prep("SELECT 1 FROM events WHERE destination = ?1 LIMIT 1");
+  if (s == nullptr) return false;
+  BindText(s, 1, destination);
+  const bool any = sqlite3_step(s) == SQLITE_ROW;
+  sqlite3_reset(s);
+  return any;
 }
 
 SpoolStats Spool::stats() const {

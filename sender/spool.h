@@ -8,7 +8,10 @@
 //            created_ms, lease_until_ms)      one row per event
 //     dead_letters(... , failed_ms, reason)   bodies the endpoint kept
 //                                             refusing (kept, not replayed)
-//     counters(events, bytes, overflow, dead) kept by triggers
+//     counters(events, bytes, overflow, dead, seq)  kept by triggers;
+//                                             seq: the highest id given
+//                                             (ids are never reused)
+//     PRAGMA user_version 2 (a version-1 database is migrated on open)
 //   spool.lock                flock(2) held while a damaged database is
 //                             moved aside or the old format migrated
 //   spool.db.damaged          the last damaged database, moved aside
@@ -42,8 +45,12 @@
 // Durability: synchronous=NORMAL (default) survives a crash or kill of the
 // process; kFull also survives a power loss, at the cost of a disk flush per
 // append (bench/send_bench.cc measures both).
-// Cost: an append is one short write transaction (tens of microseconds,
-// no fsync with NORMAL); see bench/send_bench.cc.
+// Cost: an append is one short write transaction that writes two pages
+// (the newest leaf and counters; about one in ten also allocates a page) to
+// the WAL: tens of microseconds, no fsync with NORMAL; see
+// bench/send_bench.cc. There is no index on destination, so an append
+// writes nothing else: a flush reads the table once in id order (a cursor),
+// and size(destination) counts by reading every row (at most max_events).
 //
 // Thread-safety and locks: all methods may be called from many threads;
 // several processes may share a directory (SQLite locking, busy timeout).
@@ -115,6 +122,16 @@ struct SpooledEvent {
   std::int64_t created_ms = 0;
 };
 
+// One dead letter as listed: where it was going and why it stopped, never
+// its body.
+struct DeadLetter {
+  std::int64_t id = 0;
+  std::string destination, app, reason;
+  int attempts = 0;
+  std::int64_t created_ms = 0, failed_ms = 0;
+  std::size_t bytes = 0;
+};
+
 struct FlushLimits {
   std::size_t max_events = std::numeric_limits<std::size_t>::max();
   std::chrono::steady_clock::time_point stop_after = std::chrono::steady_clock::time_point::max();
@@ -169,11 +186,21 @@ class Spool {
   // row (a user-wide off). *removed counts them.
   SpoolStatus Purge(std::string_view app, std::size_t* removed);
 
+  // Dead letters of `app` (every app when empty), oldest first, without
+  // their bodies.
+  std::vector<DeadLetter> DeadLetters(std::string_view app) const;
+  // Moves them back to be sent again (their ids, so their place in the
+  // order; attempts from zero), keeping the bound. *moved counts them.
+  SpoolStatus RequeueDeadLetters(std::string_view app, std::size_t* moved);
+  // Deletes them (securely, then checkpoints). *removed counts them.
+  SpoolStatus DeleteDeadLetters(std::string_view app, std::size_t* removed);
+
   // Rows left by the old format (no destination) become `destination`'s.
   SpoolStatus AdoptLegacy(std::string_view destination);
 
   std::size_t size() const;                                 // rows waiting, all destinations
-  std::size_t size(std::string_view destination) const;     // rows waiting for one
+  std::size_t size(std::string_view destination) const;     // rows waiting for one (reads every row)
+  bool has(std::string_view destination) const;             // any row waiting for it (stops at the first)
   bool empty() const { return size() == 0; }
   std::uint64_t overflow_dropped() const { return stats().overflow_dropped; }
   SpoolStats stats() const;
@@ -187,10 +214,14 @@ class Spool {
   Spool(std::string dir, SpoolOptions options);
   bool OpenDbLocked(std::string* error);
   int ConnectLocked();
+  int SchemaLocked();
   void RecoverLocked();
   SpoolStatus NoteLocked(int rc, const char* what);
   SpoolStatus AppendLocked(const SpoolRecord& r);
-  bool ClaimLocked(std::string_view destination, std::size_t n, std::vector<SpooledEvent>* out);
+  int BoundLocked();
+  int InsertKeptLocked(const SpooledEvent& e, std::int64_t crc);
+  bool ClaimLocked(std::string_view destination, std::size_t n, std::int64_t* after,
+                   std::vector<SpooledEvent>* out);
   void ReleaseLocked(const std::vector<SpooledEvent>& rows, std::size_t from);
   bool DeleteLocked(std::int64_t id);
   bool RecordFailureLocked(const SpooledEvent& e, const SendResult& r, bool keep_lease);

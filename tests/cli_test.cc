@@ -268,6 +268,67 @@ TEST(SendFlush, EveryEventExactlyOnceAcrossOutageHangAnd429) {
   std::filesystem::remove_all(dir);
 }
 
+// A body the endpoint keeps refusing ends in the dead letters after the
+// documented attempts; `dead-letters` lists it without its body, requeues it
+// (the next flush delivers it once) and deletes.
+TEST(SendFlush, DeadLettersListRequeueAndDelete) {
+  std::atomic<int> mode{503};
+  const std::string marker = "read_file";  // the refused event's tool; the others' is "shell"
+  testing::HttpServer server([&](const httplib::Request& req, httplib::Response& res, int) {
+    if (mode == 503) res.status = 503;
+    if (mode == 500 && req.body.find(marker) != std::string::npos) res.status = 500;
+  });
+  const std::string dir = TempDirPath(), spool = dir + "/spool";
+  const auto env = SendEnv(dir);
+  std::string lines;
+  for (const std::string& tool : {marker, std::string("shell"), std::string("shell")}) {
+    lines += json({{"event", "tool"}, {"event_timestamp", 1}, {"source", "agentcli"},
+                   {"properties", {{"action", "call"}, {"session_id", "s1"}, {"agent_name", "root"}, {"tool_name", tool},
+                                   {"duration_ms", 5}, {"is_success", true}}}})
+                 .dump() + "\n";
+  }
+  auto r = RunProcess({kBin, "send", "--endpoint", server.url(), "--spool", spool}, lines, env);
+  ASSERT_NE(r.err.find("3 spooled"), std::string::npos) << r.err << r.out;
+  mode = 500;
+  const std::vector<std::string> flush = {kBin, "flush", "--spool", spool, "--endpoint", server.url(), "--json"};
+  int dead = 0;
+  for (int i = 0; i < 8 && dead == 0; ++i) dead = json::parse(RunProcess(flush, "", env).out)["dead_lettered"];
+  ASSERT_EQ(dead, 1);
+  std::string refused;  // the body as it went out
+  for (const auto& rec : server.recorded()) {
+    if (rec.body.find(marker) != std::string::npos) refused = rec.body;
+  }
+  ASSERT_FALSE(refused.empty());
+
+  r = RunProcess({kBin, "dead-letters", "--spool", spool}, "", env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("500"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(server.url()), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("session_id"), std::string::npos) << r.out;  // never the body
+  EXPECT_EQ(r.out.find(marker), std::string::npos) << r.out;
+  r = RunProcess({kBin, "dead-letters", "list", "--spool", spool, "--json"}, "", env);
+  const json listed = json::parse(r.out)["dead_letters"];
+  ASSERT_EQ(listed.size(), 1u) << r.out;
+  EXPECT_EQ(listed[0]["app"], "telguard");
+  EXPECT_GE(listed[0]["attempts"].get<int>(), 5);
+  EXPECT_EQ(RunProcess({kBin, "dead-letters", "requeue", "--spool", spool, "--app", "other"}, "", env).out,
+            "telguard: 0 dead letters requeued (sent by the next flush)\n");
+  r = RunProcess({kBin, "dead-letters", "requeue", "--spool", spool}, "", env);
+  EXPECT_EQ(r.out, "telguard: 1 dead letters requeued (sent by the next flush)\n") << r.err;
+  mode = 200;
+  const std::size_t before = server.recorded().size();
+  r = RunProcess(flush, "", env);
+  EXPECT_EQ(json::parse(r.out)["delivered"], 1) << r.out;
+  ASSERT_EQ(server.recorded().size(), before + 1);
+  EXPECT_EQ(server.recorded().back().body, refused);
+  EXPECT_EQ(server.recorded().back().status, 200);
+  EXPECT_EQ(RunProcess({kBin, "dead-letters", "delete", "--spool", spool}, "", env).out,
+            "telguard: 0 dead letters deleted\n");
+  EXPECT_EQ(RunProcess({kBin, "dead-letters", "--spool", spool, "--app", "../x"}, "", env).exit_code, 2);
+  EXPECT_EQ(RunProcess({kBin, "dead-letters", "purge", "--spool", spool}, "", env).exit_code, 2);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(SendFlush, UsageAndConfigurationErrors) {
   const std::string dir = TempDirPath();
   auto env = SendEnv(dir);

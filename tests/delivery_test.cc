@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <zlib.h>
 
 #include <atomic>
@@ -402,6 +403,54 @@ TEST(Delivery, BacklogGetsADeadlinePerRequestNotOneForAll) {
   EXPECT_EQ(f.remaining, 0u);
 }
 
+// Dead letters can be listed (never their bodies), requeued (delivered once
+// the endpoint takes them, in their old place) and deleted from the disk.
+TEST(Delivery, DeadLettersAreListedRequeuedAndDeleted) {
+  std::atomic<bool> refuse{true};
+  HttpServer server([&](const httplib::Request& req, httplib::Response& res, int) {
+    if (refuse && req.body.find("\"n\":7") != std::string::npos) res.status = 500;
+  });
+  TempDir dir;
+  SpoolOptions so;
+  so.max_attempts = 1;
+  auto spool = OpenSpool(dir.path(), so);
+  HttpSenderOptions o;
+  o.circuit_threshold = 1000;
+  auto s = MakeSender(server.url(), spool.get(), o);
+  for (int i : {7, 8}) AppendOrDie(*spool, s->destination(), Body(i), "app-a");
+  AppendOrDie(*spool, "http://127.0.0.1:9/other", Body(9), "app-b");
+  for (int round = 0; round < 3 && spool->stats().dead_letters == 0; ++round) (void)s->Flush();
+  ASSERT_EQ(spool->stats().dead_letters, 1u);
+  const std::vector<DeadLetter> listed = spool->DeadLetters("app-a");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].destination, s->destination());
+  EXPECT_EQ(listed[0].bytes, Body(7).size());
+  EXPECT_NE(listed[0].reason.find("500"), std::string::npos) << listed[0].reason;
+  EXPECT_TRUE(spool->DeadLetters("app-b").empty());
+  std::size_t n = 0;
+  EXPECT_EQ(spool->RequeueDeadLetters("app-b", &n), SpoolStatus::kOk);
+  EXPECT_EQ(n, 0u);  // another app's: untouched
+  refuse = false;
+  EXPECT_EQ(spool->RequeueDeadLetters("app-a", &n), SpoolStatus::kOk);
+  EXPECT_EQ(n, 1u);
+  EXPECT_EQ(spool->stats().dead_letters, 0u);
+  EXPECT_EQ(s->Flush().delivered, 1u);
+  EXPECT_EQ(Counts(server), (std::map<int, int>{{7, 1}, {8, 1}}));
+  // Deleted: not in the table, and its bytes are nowhere in the files.
+  refuse = true;
+  AppendOrDie(*spool, s->destination(), Body(7, 3), "app-a");
+  AppendOrDie(*spool, s->destination(), Body(10), "app-a");  // accepted: the endpoint works
+  for (int round = 0; round < 3 && spool->stats().dead_letters == 0; ++round) (void)s->Flush();
+  ASSERT_EQ(spool->stats().dead_letters, 1u);
+  EXPECT_EQ(spool->DeleteDeadLetters("", &n), SpoolStatus::kOk);
+  EXPECT_EQ(n, 1u);
+  EXPECT_TRUE(spool->DeadLetters("").empty());
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string bytes = telguard::testing::ReadFile(spool->db_path() + suffix);
+    EXPECT_EQ(bytes.find(Body(7, 3)), std::string::npos) << suffix;
+  }
+}
+
 TEST(Delivery, BodyThatKeepsFailingMovesToDeadLettersAndStopsBlocking) {
   HttpServer server([](const httplib::Request& req, httplib::Response& res, int) {
     if (req.body.find("poison") != std::string::npos) res.status = 500;
@@ -534,6 +583,77 @@ TEST(Delivery, OldSegmentFormatIsMigratedOnceAndDelivered) {
   EXPECT_EQ(s->Flush().delivered, 2u);
   EXPECT_EQ(Counts(server), (std::map<int, int>{{1, 1}, {2, 1}}));
   EXPECT_EQ(OpenSpool(dir.path())->size(), 0u);  // once
+}
+
+// A database written by the first schema (AUTOINCREMENT ids, an index on
+// destination, no counters.seq), built here with SQLite itself.
+void WriteFirstSchemaSpool(const std::string& dir, const std::string& destination) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/spool.db").c_str(), &h), SQLITE_OK);
+  std::string sql = R"sql(
+PRAGMA journal_mode=WAL;
+CREATE TABLE events(id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, path TEXT NOT NULL,
+  app TEXT NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL, crc INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, lease_until_ms INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX events_by_destination ON events(destination, id);
+CREATE TABLE dead_letters(id INTEGER PRIMARY KEY, destination TEXT NOT NULL, path TEXT NOT NULL,
+  app TEXT NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL, attempts INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL, failed_ms INTEGER NOT NULL, reason TEXT NOT NULL);
+CREATE TABLE counters(id INTEGER PRIMARY KEY CHECK (id = 1), events INTEGER NOT NULL, bytes INTEGER NOT NULL,
+  overflow INTEGER NOT NULL, dead INTEGER NOT NULL);
+INSERT INTO counters VALUES (1, 0, 0, 0, 0);
+CREATE TRIGGER events_added AFTER INSERT ON events BEGIN
+  UPDATE counters SET events = events + 1, bytes = bytes + length(NEW.body) WHERE id = 1; END;
+CREATE TRIGGER events_removed AFTER DELETE ON events BEGIN
+  UPDATE counters SET events = events - 1, bytes = bytes - length(OLD.body) WHERE id = 1; END;
+)sql";
+  // Ids 1..5; the newest two were delivered (deleted): their ids must never be given again.
+  for (int i = 1; i <= 5; ++i) {
+    const std::string b = Body(i);
+    sql += "INSERT INTO events(destination, path, app, content_type, body, crc, created_ms) VALUES ('" +
+           destination + "', '', 'app', 'application/json', '" + b + "', " +
+           std::to_string(::crc32(0L, reinterpret_cast<const Bytef*>(b.data()), static_cast<uInt>(b.size()))) +
+           ", 0);";
+  }
+  sql += "DELETE FROM events WHERE id >= 4;";
+  ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(h);
+  sqlite3_close(h);
+}
+
+TEST(Delivery, FirstSchemaDatabaseIsMigratedOnceKeepingItsEventsAndIds) {
+  TempDir dir;
+  HttpServer server;
+  WriteFirstSchemaSpool(dir.path(), server.url());
+  auto spool = OpenSpool(dir.path());
+  EXPECT_EQ(spool->size(), 3u);
+  AppendOrDie(*spool, server.url(), Body(6));
+  std::vector<std::int64_t> ids;
+  const FlushStats st = spool->Flush(server.url(), [&](const SpooledEvent& e) {
+    ids.push_back(e.id);
+    SendResult r;
+    r.delivery = Delivery::kDelivered;
+    return r;
+  });
+  EXPECT_EQ(st.delivered, 4u);
+  // Kept ids, in order; the new event's id is past every id ever given.
+  EXPECT_EQ(ids, (std::vector<std::int64_t>{1, 2, 3, 6}));
+  spool.reset();
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open((dir.path() + "/spool.db").c_str(), &h), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(h,
+                               "SELECT (SELECT user_version FROM pragma_user_version), "
+                               "(SELECT count(*) FROM sqlite_schema WHERE name = 'events_by_destination'), "
+                               "(SELECT sql FROM sqlite_schema WHERE name = 'events')",
+                               -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(q, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(q, 1), 0);
+  const std::string table_sql = reinterpret_cast<const char*>(sqlite3_column_text(q, 2));
+  EXPECT_EQ(table_sql.find("AUTOINCREMENT"), std::string::npos) << table_sql;
+  sqlite3_finalize(q);
+  sqlite3_close(h);
 }
 
 // Counts calls and forwards them to the real libcurl transport: any

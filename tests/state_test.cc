@@ -21,6 +21,7 @@
 
 #include "client/client.h"
 #include "client/config.h"
+#include "client/local_files.h"
 #include "redaction/pseudonym.h"
 #include "sender/spool.h"
 #include "tests/test_server.h"
@@ -232,6 +233,45 @@ TEST(ConsentOff, PurgesTheSpoolAndTheIdentityAndTheLibrarySeeingOffPurgesToo) {
   EXPECT_EQ(error, "");
   EXPECT_EQ(SpoolFiles(box.spool()), 0u);
   EXPECT_FALSE(fs::exists(box.home() + "/.config/telguard/agentcli/id"));
+}
+
+// The layout before per-app identity kept one install id and one notice
+// marker for every app at the top of the config root: the first app that
+// loads its own id removes them (it never inherits the shared id), and so
+// does consent off, per app or user-wide.
+TEST(PerApp, TheOldSharedIdAndNoticeMarkerAreRetired) {
+  Sandbox box;
+  const std::string root = box.home() + "/.config/telguard/";
+  fs::create_directories(root);
+  const std::string shared_id = NewUuidV4();
+  auto plant = [&] {
+    testing::WriteFile(root + "id", shared_id + "\n");
+    testing::WriteFile(root + "notice-shown", "1\n");
+  };
+  plant();
+  ::setenv("TELGUARD_HIDE_NOTICE", "1", 1);
+  ClientOptions o;
+  o.app_name = "vendor-a";
+  o.local_file = box.dir() + "/a.jsonl";
+  std::string error;
+  auto c = Client::Create(o, &error);
+  ASSERT_NE(c, nullptr) << error;
+  c->RecordSessionStart("s", "root");
+  c.reset();
+  EXPECT_FALSE(fs::exists(root + "id"));
+  EXPECT_FALSE(fs::exists(root + "notice-shown"));
+  const std::string own = testing::ReadFile(root + "vendor-a/id");
+  ASSERT_EQ(own.size(), 37u);
+  EXPECT_NE(own, shared_id + "\n");
+  for (const std::vector<std::string>& off :
+       {std::vector<std::string>{kBin, "consent", "off", "--app", "vendor-b"},
+        std::vector<std::string>{kBin, "consent", "off"}}) {
+    plant();
+    auto r = RunProcess(off, "", box.Env());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_FALSE(fs::exists(root + "id")) << off.size();
+    EXPECT_FALSE(fs::exists(root + "notice-shown")) << off.size();
+  }
 }
 
 // Two vendors embedding telguard: different install ids, different pseudonym
