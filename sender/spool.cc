@@ -60,10 +60,13 @@ CREATE TRIGGER IF NOT EXISTS dead_removed AFTER DELETE ON dead_letters BEGIN
   UPDATE counters SET dead = dead - 1 WHERE id = 1; END;
 )sql";
 
-// Version 1 -> 2, in one transaction: counters.seq from the highest id ever
-// given (sqlite_sequence, read before the table is renamed), no destination
-// index, the events table without AUTOINCREMENT (rebuilt, ids kept).
-constexpr const char* kMigrateFrom1 = R"sql(
+// Version 1 -> 2, in SchemaLocked's transaction. Before kSchema: counters
+// gets seq, the highest id ever given (sqlite_sequence, read before the
+// table is renamed); the index and the events triggers go; events is set
+// aside. kSchema then creates the new events table (no AUTOINCREMENT) and its
+// triggers. After it: the rows come back with their ids and the counters are
+// counted again (the copy fired the new triggers).
+constexpr const char* kMigrateFrom1Before = R"sql(
 ALTER TABLE counters ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
 UPDATE counters SET seq = max(
   coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
@@ -72,19 +75,12 @@ DROP INDEX IF EXISTS events_by_destination;
 DROP TRIGGER IF EXISTS events_added;
 DROP TRIGGER IF EXISTS events_removed;
 ALTER TABLE events RENAME TO events_v1;
-CREATE TABLE events(
-  id INTEGER PRIMARY KEY,
-  destination TEXT NOT NULL,
-  path TEXT NOT NULL,
-  app TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  body BLOB NOT NULL,
-  crc INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  created_ms INTEGER NOT NULL,
-  lease_until_ms INTEGER NOT NULL DEFAULT 0);
+)sql";
+constexpr const char* kMigrateFrom1After = R"sql(
 INSERT INTO events SELECT * FROM events_v1;
 DROP TABLE events_v1;
+UPDATE counters SET events = (SELECT count(*) FROM events),
+  bytes = (SELECT coalesce(sum(length(body)), 0) FROM events) WHERE id = 1;
 )sql";
 
 std::int64_t NowMs() {
@@ -367,8 +363,10 @@ int Spool::SchemaLocked() {
   if (t != nullptr) has_events = sqlite3_step(t) == SQLITE_ROW;
   if (v != nullptr) sqlite3_reset(v);
   if (t != nullptr) sqlite3_reset(t);
-  if (version == 0 && has_events) rc = db_->Exec(kMigrateFrom1);
+  const bool from1 = version == 0 && has_events;
+  if (from1) rc = db_->Exec(kMigrateFrom1Before);
   if (rc == SQLITE_OK) rc = db_->Exec(kSchema);
+  if (rc == SQLITE_OK && from1) rc = db_->Exec(kMigrateFrom1After);
   if (rc == SQLITE_OK && version < kSchemaVersion) {
     rc = db_->Exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
   }

@@ -626,6 +626,7 @@ TEST(Delivery, FirstSchemaDatabaseIsMigratedOnceKeepingItsEventsAndIds) {
   WriteFirstSchemaSpool(dir.path(), server.url());
   auto spool = OpenSpool(dir.path());
   EXPECT_EQ(spool->size(), 3u);
+  EXPECT_EQ(spool->stats().bytes, Body(1).size() * 3);
   AppendOrDie(*spool, server.url(), Body(6));
   std::vector<std::int64_t> ids;
   const FlushStats st = spool->Flush(server.url(), [&](const SpooledEvent& e) {
