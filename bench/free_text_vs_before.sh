@@ -2,7 +2,7 @@
 # Per-event cost of each free-text mode of this tree against the scrub-only
 # pipeline as it was before the free-text policy (commit BEFORE, default
 # 4b1272f, the last commit before it), in the same run, on the same event
-# (bench/per_event_main.cc): instructions inside Pipeline::ProcessLine
+# (bench/per_event_main.cc, bench/bench_event.h): instructions inside Pipeline::ProcessLine
 # (callgrind; exact, not disturbed by other load) and CPU seconds for N
 # events (RUNS alternating runs, median).
 # usage: free_text_vs_before.sh [BEFORE=4b1272f] [N=50000] [RUNS=5]
@@ -25,7 +25,7 @@ build_tree "$root" "$work/now"
 link() {  # link SRC BUILD OUT [defines...]
   local src=$1 b=$2 out=$3
   shift 3
-  g++ -O2 -std=c++20 "$@" -I"$src" -I"$b" "$root/bench/per_event_main.cc" "$b/pipeline/libtelguard_pipeline.a" \
+  g++ -O2 -std=c++20 "$@" -I"$src" -I"$b" -I"$root" "$root/bench/per_event_main.cc" "$b/pipeline/libtelguard_pipeline.a" \
     "$b/redaction/libtelguard_redaction.a" "$b/libtelguard_schemas.a" $(pkg-config --libs re2) -lcrypto -lpthread \
     -o "$out"
 }

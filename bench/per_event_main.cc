@@ -8,37 +8,8 @@
 #include <cstdlib>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
+#include "bench/bench_event.h"
 #include "pipeline/pipeline.h"
-
-namespace {
-
-// The event of bench/pipeline_bench.cc (error text, ids, a nested field).
-std::string Event() {
-  const nlohmann::json e = {
-      {"event", "tool"},
-      {"event_timestamp", 1764021602300},
-      {"source", "agentcli"},
-      {"properties",
-       {{"action", "call"},
-        {"session_id", "s-7f3a9c"},
-        {"agent_name", "root"},
-        {"tool_name", "read_file"},
-        {"duration_ms", 3},
-        {"is_success", false},
-        {"error", "open /home/alice/src/shop/.env: permission denied while reading the configuration "
-                  "for the staging deployment, retry 3 of 5 after 250ms"},
-        {"user_uuid", "5f0c6e2a-8d1b-4c3e-9a7f-2b4d6e8f0a1c"},
-        {"version", "1.18.3"},
-        {"os", "linux"},
-        {"os_language", "en_US.UTF-8"},
-        {"team", "payments"},
-        {"extra", {{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"span", 7}}}}}};
-  return e.dump();
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   telguard::PipelineOptions o;
@@ -51,7 +22,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "per_event: %s\n", err.c_str());
     return 1;
   }
-  const std::string line = Event();
+  const std::string line = telguard::bench::Event();
   const long n = argc > 1 ? std::atol(argv[1]) : 1000;
   std::size_t bytes = 0;
   for (long i = 0; i < 200 + n; ++i) {

@@ -24,6 +24,7 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include "bench/bench_event.h"
 #include "bench/bench_util.h"
 #include "pipeline/bounded_json.h"
 #include "pipeline/compact_json.h"
@@ -34,27 +35,7 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string Event() {
-  json e = {{"event", "tool"},
-            {"event_timestamp", 1764021602300},
-            {"source", "agentcli"},
-            {"properties",
-             {{"action", "call"},
-              {"session_id", "s-7f3a9c"},
-              {"agent_name", "root"},
-              {"tool_name", "read_file"},
-              {"duration_ms", 3},
-              {"is_success", false},
-              {"error", "open /home/alice/src/shop/.env: permission denied while reading the configuration "
-                        "for the staging deployment, retry 3 of 5 after 250ms"},
-              {"user_uuid", "5f0c6e2a-8d1b-4c3e-9a7f-2b4d6e8f0a1c"},
-              {"version", "1.18.3"},
-              {"os", "linux"},
-              {"os_language", "en_US.UTF-8"},
-              {"team", "payments"},
-              {"extra", {{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"span", 7}}}}}};
-  return e.dump();
-}
+using telguard::bench::Event;
 
 void RunPipeline(benchmark::State& state, telguard::SchemaEngine engine) {
   std::string err;
