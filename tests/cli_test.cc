@@ -326,6 +326,14 @@ TEST(SendFlush, DeadLettersListRequeueAndDelete) {
             "telguard: 0 dead letters deleted\n");
   EXPECT_EQ(RunProcess({kBin, "dead-letters", "--spool", spool, "--app", "../x"}, "", env).exit_code, 2);
   EXPECT_EQ(RunProcess({kBin, "dead-letters", "purge", "--spool", spool}, "", env).exit_code, 2);
+  // No spool there: nothing to list, nothing created. No spool directory at all: said, exit 2.
+  r = RunProcess({kBin, "dead-letters", "--spool", dir + "/none", "--json"}, "", env);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["dead_letters"].size(), 0u) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/none"));
+  r = RunProcess({kBin, "dead-letters"}, "", {"HOME=", "XDG_STATE_HOME=", "TELGUARD_SPOOL="});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no spool directory: give --spool DIR or set TELGUARD_SPOOL"), std::string::npos) << r.err;
   std::filesystem::remove_all(dir);
 }
 
