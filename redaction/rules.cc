@@ -271,7 +271,7 @@ constexpr Rule kRules[] = {
      R"re((?:"([^"\r\n]+)"|'([^'\r\n]+)'|([^\s"'-][^\s"']*)))re",
      "", Validator::kAssignedValue, "deploy --api-key {an:24} --verbose"},
     {"curl-user", "credential", "user:password after curl -u / --user",
-     R"re((?i:\bcurl\b)[^\r\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)(?:"([^"\r\n]+)"|'([^'\r\n]+)'|([^\s"']+)))re",
+     R"re((?i:\bcurl(?:\.exe)?)[ \t](?:[^\r\n]*?[ \t])?(?:-u|--user)(?:[ \t]+|=)(?:"([^"\r\n]+)"|'([^'\r\n]+)'|([^\s"']+)))re",
      "", Validator::kNone, "curl -sS -u deploy:{an:16} https://example.org/api"},
     {"aws-configure-set", "credential", "Value in `aws configure set aws_secret_access_key|aws_access_key_id|aws_session_token VALUE`",
      R"((?i:\baws[ \t]+configure[ \t]+set[ \t]+(?:[A-Za-z0-9_.-]{0,80}\.)?aws_(?:access_key_id|secret_access_key|session_token))[ \t]+([^\s"']+))",

@@ -470,6 +470,8 @@ const std::vector<FormCase>& Forms() {
       {"curl-user", "curl -sS -u {T}:{S} https://api.example.org/v1", {"https://api.example.org/v1"}},
       {"curl-user", "curl --user {T}:{S} -X POST https://api.example.org", {"-X POST"}},
       {"curl-user", "curl -sSf --user={T}:{S} https://api.example.org", {"https://api.example.org"}},
+      {"curl-user", "C:\\tools\\curl.exe -u {T}:{S} https://api.example.org", {"https://api.example.org"}},
+      {"curl-user", "/usr/bin/curl\t-u {T}:{S}", {"/usr/bin/curl"}},
       {"aws-configure-set", "aws configure set aws_secret_access_key {S}", {"aws configure set"}},
       {"aws-configure-set", "aws configure set profile.dev.aws_session_token {S} --profile dev", {"--profile dev"}},
       // Netscape cookie jar.
@@ -525,6 +527,28 @@ TEST(Forms, EachFormOfTheBroaderDenyListIsRemoved) {
       if (text.find('\n') == std::string::npos) {
         EXPECT_EQ(S().ScrubLines(text).text, r.text) << text;
       }
+    }
+  }
+}
+
+// A redaction marker is never the context of another finding: scrubbing a
+// line that already holds "[REDACTED:<id>]" finds only what it would find
+// without the marker (found by the scrub_property fuzzer: the marker
+// "[REDACTED:curl-user]" read as the word curl, so a second pass redacted a
+// later "-u name:value" that the first pass had rightly left).
+TEST(Idempotence, AMarkerGivesNoRuleItsContext) {
+  const std::vector<std::string> tails = {" -u deploy:docs https://example.org", " --user=deploy:docs",
+                                          " x -s -u deploy:docs", ": value1234", " = value1234"};
+  for (const Rule& r : DefaultRules()) {
+    const std::string marker = "[REDACTED:" + std::string(r.id) + "]";
+    for (const std::string& tail : tails) {
+      const std::string text = "acurl" + tail + " " + marker + tail;
+      const ScrubResult alone = S().Scrub("acurl" + tail + " ");
+      ASSERT_TRUE(alone.ok);
+      const ScrubResult r1 = S().Scrub(text);
+      ASSERT_TRUE(r1.ok);
+      EXPECT_EQ(r1.text, alone.text + marker + S().Scrub(tail).text) << text;
+      EXPECT_EQ(S().Scrub(r1.text).text, r1.text) << "not idempotent: " << text;
     }
   }
 }
