@@ -289,8 +289,9 @@ constexpr Rule kRules[] = {
      "the api key is now {an:32}"},
     // ---- Personal data ---------------------------------------------------------
     // git@host:owner/repo is a git remote, not an address (exclusion).
-    {"email", "email", "E-mail address",
-     R"(\b(?i:git|hg)@[A-Za-z0-9.-]+:[A-Za-z0-9_~./-]|([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24})\b)", "",
+    {"email", "email", "E-mail address (not git@host:path, not the password@host of a URL: url-userinfo takes that)",
+     R"(\b(?i:git|hg)@[A-Za-z0-9.-]+:[A-Za-z0-9_~./-]|[A-Za-z][A-Za-z0-9+.-]{0,20}://[^/\s:@"'\[]*:[^/\s"']+@[A-Za-z0-9.-]+|)"
+     R"(([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24})\b)", "",
      Validator::kNone, "{a:8}.{a:6}@{a:7}.org"},
     {"phone-e164", "phone", "Phone number in international form (+CC ...), 8..15 digits (not semver build metadata: 1.2.3+2024...)",
      R"((?:^|[^A-Za-z0-9_.+])(\+[1-9](?:[ .()-]{0,2}[0-9]){7,14})\b)", "", Validator::kPhone, "+44 20 7946 {0:4}"},

@@ -289,14 +289,65 @@ struct Scrubber::Impl {
     s = std::move(out);
   }
 
+  // Where a span of the incoming text stands in `s` after the replacements
+  // of `rounds` (each in the text its rule saw). A span that replacements
+  // overlap only in part is widened over their markers when what they left
+  // of it still holds a letter or a digit: that rest may be a secret
+  // ("Cookie: s=<v> ?sig=<w>" where the query rule took <w> first), so it
+  // is replaced whole, never dropped. A rest of punctuation alone ("=" of
+  // "=<v>" when <v> is already replaced) counts as covered.
+  enum class Followed { kUntouched, kWidened, kCovered };
+  static bool IsWordByte(unsigned char c) {  // a letter, a digit, or part of a non-ASCII character
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c >= 0x80;
+  }
+  Followed Follow(const std::vector<std::vector<Span>>& rounds, std::string_view s, Span& a) const {
+    bool widened = false;
+    std::vector<std::pair<std::size_t, std::size_t>> rest{{a.begin, a.end}}, cut;  // parts no marker took
+    for (const auto& round : rounds) {
+      for (const Span& e : round) {
+        if (a.begin < e.end && e.begin < a.end) {
+          widened = true;
+          a.begin = std::min(a.begin, e.begin);
+          a.end = std::max(a.end, e.end);
+        }
+      }
+      const auto shifted = [&](std::size_t pos) {  // where `pos` stands after this round
+        std::ptrdiff_t shift = 0;
+        for (const Span& e : round) {
+          if (e.end <= pos) {
+            shift += static_cast<std::ptrdiff_t>(MarkerSize(e.rule)) - static_cast<std::ptrdiff_t>(e.end - e.begin);
+          }
+        }
+        return static_cast<std::size_t>(static_cast<std::ptrdiff_t>(pos) + shift);
+      };
+      cut.clear();
+      for (auto [b, end] : rest) {
+        for (const Span& e : round) {  // sorted, never overlapping
+          if (e.end <= b || end <= e.begin) continue;
+          if (b < e.begin) cut.emplace_back(shifted(b), shifted(e.begin));
+          b = std::max(b, e.end);
+          if (b >= end) break;
+        }
+        if (b < end) cut.emplace_back(shifted(b), shifted(b) + (end - b));
+      }
+      rest.swap(cut);
+      a.begin = shifted(a.begin);
+      a.end = shifted(a.end);
+    }
+    const bool open = std::any_of(rest.begin(), rest.end(), [&](const auto& r) {
+      return std::any_of(s.begin() + static_cast<std::ptrdiff_t>(r.first), s.begin() + static_cast<std::ptrdiff_t>(r.second),
+                         [](char c) { return IsWordByte(static_cast<unsigned char>(c)); });
+    });
+    if (!open) return Followed::kCovered;
+    return widened ? Followed::kWidened : Followed::kUntouched;
+  }
+
   // Rewrites the findings of the candidate rules, one rule after the other
   // in catalogue order (a later rule sees the earlier replacements, so a
-  // value holding a replaced key is still redacted whole). Then a sweep:
-  // each rule's findings in the text as it came in that no replacement
-  // touched are replaced where they now stand, because an earlier
-  // replacement can take the context a later rule needs ("Authorization:
-  // Bearer Cookie: s=..." loses "Cookie:" to the Authorization rule, and the
-  // cookie rule then finds nothing).
+  // value holding a replaced key is still redacted whole). Then a sweep
+  // (Sweep below), because an earlier replacement can take the context a
+  // later rule needs ("Authorization: Bearer Cookie: s=..." loses "Cookie:"
+  // to the Authorization rule, and the cookie rule then finds nothing).
   [[nodiscard]] bool RewriteAll(const std::vector<int>& cand, std::string& s, std::vector<RuleHit>& hits) const {
     if (cand.empty()) return true;
     const std::string original = cand.size() > 1 ? s : std::string();
@@ -314,35 +365,27 @@ struct Scrubber::Impl {
     }
     // Only rules after the first replacement saw a changed text.
     if (first_change + 1 >= cand.size()) return true;
-    // Where an incoming span stands now, or false when a replacement
-    // touched it.
-    const auto follow = [&](Span& a) {
-      for (const auto& round : rounds) {
-        std::ptrdiff_t shift = 0;
-        for (const Span& e : round) {
-          if (a.begin < e.end && e.begin < a.end) return false;
-          if (e.end <= a.begin) {
-            shift += static_cast<std::ptrdiff_t>(MarkerSize(e.rule)) - static_cast<std::ptrdiff_t>(e.end - e.begin);
-          }
-        }
-        a.begin = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(a.begin) + shift);
-        a.end = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(a.end) + shift);
-      }
-      return true;
-    };
-    std::vector<Span> sweep;
-    for (std::size_t k = first_change + 1; k < cand.size(); ++k) {
+    return Sweep(cand, first_change + 1, original, rounds, s, hits);
+  }
+
+  // The sweep: each later rule's findings in the text as it came in, where
+  // they now stand, unless a replacement already covers them whole. Spans
+  // that overlap are merged (the first one's marker stands for both), so no
+  // part of either is left.
+  [[nodiscard]] bool Sweep(const std::vector<int>& cand, std::size_t from, const std::string& original,
+                           const std::vector<std::vector<Span>>& rounds, std::string& s,
+                           std::vector<RuleHit>& hits) const {
+    std::vector<Span> sweep, spans;
+    for (std::size_t k = from; k < cand.size(); ++k) {
       const int r = cand[k];
       spans.clear();
       if (!Collect(r, original, &spans)) return false;
       std::size_t n = 0, verified = 0;
       for (Span a : spans) {
         const std::string_view secret(original.data() + a.begin, a.end - a.begin);
-        if (!follow(a) || s.compare(a.begin, a.end - a.begin, secret) != 0) continue;
-        const bool taken = std::any_of(sweep.begin(), sweep.end(), [&](const Span& b) {
-          return a.begin < b.end && b.begin < a.end;
-        });
-        if (taken) continue;
+        const Followed how = Follow(rounds, s, a);
+        if (how == Followed::kCovered) continue;
+        if (how == Followed::kUntouched && s.compare(a.begin, a.end - a.begin, secret) != 0) continue;
         sweep.push_back(a);
         ++n;
         verified += a.verified;
@@ -351,7 +394,15 @@ struct Scrubber::Impl {
     }
     if (sweep.empty()) return true;
     std::sort(sweep.begin(), sweep.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
-    Apply(sweep, s);
+    std::vector<Span> merged;
+    for (const Span& a : sweep) {
+      if (!merged.empty() && a.begin < merged.back().end) {
+        merged.back().end = std::max(merged.back().end, a.end);
+      } else {
+        merged.push_back(a);
+      }
+    }
+    Apply(merged, s);
     return true;
   }
 
