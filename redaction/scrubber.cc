@@ -239,7 +239,7 @@ struct Scrubber::Impl {
       }
       const std::size_t ss = static_cast<std::size_t>(secret.data() - s.data());
       std::string_view sv(secret.data(), secret.size());
-      bool skip = sv.empty() || ss < last_end || sv.substr(0, kMarker.size()) == kMarker;
+      bool skip = sv.empty() || ss + sv.size() <= last_end || sv.substr(0, kMarker.size()) == kMarker;
       if (!skip && !Accepted(cr.rule->validator, sv)) {
         // A greedy match may have swallowed a neighbouring number ("card 3"):
         // for checksummed formats the longest valid prefix is the finding.
@@ -249,12 +249,21 @@ struct Scrubber::Impl {
       const std::size_t se_valid = ss + sv.size();
       if (!skip) {
         const bool verified = !ValidatorGates(cr.rule->validator) && RunValidator(cr.rule->validator, sv);
-        spans->push_back({ss, se_valid, r, verified});
+        if (ss < last_end) {
+          spans->back().end = se_valid;  // runs on past the previous finding: one finding
+        } else {
+          spans->push_back({ss, se_valid, r, verified});
+        }
         last_end = se_valid;
         pos = std::max({we, se_valid, ws + 1});
         // A consumed trailing delimiter, or what follows a shortened
         // finding, may start the next candidate: step back onto it.
         if (we > se_valid) pos = se_valid;
+        // A value that runs over blanks (a cookie, a quoted value) may hold
+        // the start of the next finding (two cookie-jar lines joined by a
+        // space): look again from its first blank.
+        const std::size_t blank = sv.find_first_of(" \t");
+        if (blank != std::string_view::npos) pos = std::max(ws + 1, std::min(pos, ss + blank));
       } else if (cr.rule->validator == Validator::kAssignedValue && !sv.empty()) {
         // A status word or placeholder: a later start inside the same name
         // ends on the same value; resume after it.

@@ -282,6 +282,20 @@ TEST(Context, AFindingThatAReplacementOverlapsInPartIsStillReplaced) {
   EXPECT_EQ(S().Scrub("password=" + session).text, "password=[REDACTED:secret-assignment]");
 }
 
+// Found by a 10-minute scrub_property run: two cookie-jar lines joined by a
+// space. The first value ran on over the blank into the second line's
+// fields, and the search went on after it, so the second value was left.
+TEST(Context, AValueThatRunsOverBlanksDoesNotHideTheNextFinding) {
+  const std::string a = telguard::testing::Token("", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789", 32, 12);
+  const std::string b = telguard::testing::Token("", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789", 32, 13);
+  const auto jar = [](const std::string& v) { return ".example.org\tTRUE\t/\tTRUE\t1767225600\tsession\t" + v; };
+  const ScrubResult r = S().Scrub(jar(a) + " = x " + jar(b));
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.text.find(a.substr(0, 12)), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find(b.substr(0, 12)), std::string::npos) << r.text;
+  EXPECT_EQ(S().Scrub(r.text).text, r.text);
+}
+
 TEST(Pii, HomeDirectoryKeepsTheRestOfThePath) {
   EXPECT_EQ(S().Scrub("open /home/alice/src/app/main.go").text,
             "open /home/[REDACTED:home-directory-user]/src/app/main.go");
