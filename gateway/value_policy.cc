@@ -1,6 +1,8 @@
 #include "gateway/value_policy.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include <nlohmann/json.hpp>
@@ -77,6 +79,42 @@ json ToJson(const AnyValue& a) {
     case AnyValue::kDoubleValue: return a.double_value();
     default: return nullptr;
   }
+}
+
+// A whole number of 12..19 digits that passes the card check is a card
+// number written as a number (the pipeline's rule for integers:
+// redaction::CardLikeInteger). A digit string is checked as written, so
+// leading zeros or more digits than a double holds hide nothing.
+bool CardLike(const AnyValue& in, double d) {
+  if (in.value_case() == AnyValue::kIntValue) {
+    return in.int_value() >= 0 && redaction::CardLikeInteger(static_cast<std::uint64_t>(in.int_value()));
+  }
+  if (in.value_case() == AnyValue::kStringValue) {
+    std::string_view digits = in.string_value();
+    while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+    if (!digits.empty() && digits.size() <= 19 && digits.find_first_not_of("0123456789") == std::string_view::npos) {
+      std::uint64_t v = 0;
+      std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      return redaction::CardLikeInteger(v);
+    }
+  }
+  return d >= 0 && d < 1e19 && d == std::floor(d) && redaction::CardLikeInteger(static_cast<std::uint64_t>(d));
+}
+
+// The parsed number as text: a whole number below 2^53 in digits, else the
+// shortest form that reads back the same. Nothing of the input's spelling
+// (leading zeros, digits past a double's precision) leaves.
+std::string NumberText(double d) {
+  char buf[40];
+  if (d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
+    std::snprintf(buf, sizeof buf, "%.0f", d);
+  } else {
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(buf, sizeof buf, "%.*g", precision, d);
+      if (std::strtod(buf, nullptr) == d) break;
+    }
+  }
+  return buf;
 }
 
 }  // namespace
@@ -174,12 +212,42 @@ bool ValuePolicy::Json(const AttrSpec& spec, const std::string& text, std::strin
   return true;
 }
 
+// count: a whole number 0..1e12 (a string of at most 13 digits);
+// number, duration, timestamp: any finite number (duration and timestamp not
+// negative; a timestamp may also be an ISO-8601 string). A string leaves
+// re-written from the parsed number; a card-shaped number does not leave.
+bool ValuePolicy::Number(const AttrSpec& spec, const AnyValue& in, AnyValue* out, ValueOutcome* outcome) {
+  const bool is_str = in.value_case() == AnyValue::kStringValue;
+  if (spec.cls == AttrClass::kTimestamp && is_str && IsIsoTimestamp(in.string_value())) {
+    out->set_string_value(in.string_value());
+    return true;
+  }
+  double d = 0;
+  if (!Numeric(in, &d) || (spec.cls != AttrClass::kNumber && d < 0)) return false;
+  if (spec.cls == AttrClass::kCount &&
+      (d > 1e12 || d != std::floor(d) || (is_str && !IsDigits(in.string_value())))) {
+    return false;
+  }
+  if (CardLike(in, d)) {
+    outcome->redactions.push_back({redaction::kRulePaymentCard, 1});
+    outcome->reason = "payment-card";
+    return false;
+  }
+  if (is_str) {
+    out->set_string_value(NumberText(d));
+  } else if (in.value_case() == AnyValue::kIntValue) {
+    out->set_int_value(in.int_value());
+  } else {
+    out->set_double_value(d);
+  }
+  return true;
+}
+
 ValueOutcome ValuePolicy::Apply(const AttrSpec& spec, const AnyValue& in, std::string_view event, AnyValue* out) const {
   ValueOutcome r;
   r.reason = "class";
   const bool is_str = in.value_case() == AnyValue::kStringValue;
   const std::string& s = in.string_value();
-  double d = 0;
   switch (spec.cls) {
     case AttrClass::kContent:
       r.reason = "content";
@@ -197,35 +265,10 @@ ValueOutcome ValuePolicy::Apply(const AttrSpec& spec, const AnyValue& in, std::s
       else return r;
       break;
     case AttrClass::kCount:
-      if (is_str) {
-        if (!IsDigits(s)) return r;
-        out->set_string_value(s);
-      } else if (in.value_case() == AnyValue::kIntValue && in.int_value() >= 0 && in.int_value() <= 1000000000000) {
-        out->set_int_value(in.int_value());
-      } else if (in.value_case() == AnyValue::kDoubleValue && Numeric(in, &d) && d >= 0 && d <= 1e12 &&
-                 d == std::floor(d)) {
-        out->set_double_value(d);
-      } else {
-        return r;
-      }
-      break;
     case AttrClass::kNumber:
     case AttrClass::kDuration:
     case AttrClass::kTimestamp:
-      if (spec.cls == AttrClass::kTimestamp && is_str && IsIsoTimestamp(s)) {
-        out->set_string_value(s);
-        break;
-      }
-      if (!Numeric(in, &d) || (spec.cls != AttrClass::kNumber && d < 0)) return r;
-      if (is_str) {
-        // Re-written from the parsed number: no other character leaves.
-        if (in.string_value().find_first_not_of("0123456789.-") != std::string::npos) return r;
-        out->set_string_value(s);
-      } else if (in.value_case() == AnyValue::kIntValue) {
-        out->set_int_value(in.int_value());
-      } else {
-        out->set_double_value(d);
-      }
+      if (!Number(spec, in, out, &r)) return r;
       break;
     case AttrClass::kIdentifier:
       if (!is_str || !Identifier(spec, s, out, &r)) return r;

@@ -8,6 +8,9 @@
 //   ValueOutcome r = policy.Apply(spec, in, "api_error", &out);
 //   if (r.kept && policy.Gate(spec, out)) ... else audit r.reason / "output-gate:name"
 //
+// Numbers (count, number, duration, timestamp) leave as the parsed number
+// (a string re-written from it); a card-shaped whole number does not leave
+// (audited "payment-card", redaction::CardLikeInteger).
 // Free text goes through the free-text policy (redaction/free_text.h: class,
 // template -- the default -- or scrub) and is cut to max_length.
 // Identifiers go through the one names policy (redaction/names.h: the
@@ -74,6 +77,7 @@ class ValuePolicy {
             ValueOutcome* outcome) const;
   bool Identifier(const AttrSpec& spec, const std::string& s, AnyValue* out, ValueOutcome* outcome) const;
   bool Pseudonym(const AttrSpec& spec, const AnyValue& in, AnyValue* out, ValueOutcome* outcome) const;
+  static bool Number(const AttrSpec& spec, const AnyValue& in, AnyValue* out, ValueOutcome* outcome);
   const redaction::Scrubber& scrubber_;
   const redaction::Pseudonymizer& pseudonyms_;
   const redaction::NamePolicy& names_;

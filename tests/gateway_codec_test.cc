@@ -10,6 +10,8 @@
 #include "gateway/otlp_filter.h"
 #include "gateway/profile.h"
 #include "gateway/value_policy.h"
+#include "redaction/samples.h"
+#include "tests/test_util.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -261,6 +263,56 @@ AnyValue Str(const std::string& s) {
   AnyValue v;
   v.set_string_value(s);
   return v;
+}
+
+// Found by the otlp_decoder fuzzer: a card number planted as the string value
+// of gemini-cli's duration_ms left as written (a number class kept the
+// string, and nothing looked at its digits). Numbers now leave re-written
+// from the parsed value, and a card-shaped whole number does not leave.
+TEST(ValuePolicy, NumbersLeaveRewrittenAndACardShapedNumberNotAtAll) {
+  redaction::Pseudonymizer keyed("");
+  ValuePolicy values(redaction::Scrubber::Default(), keyed);
+  std::string card;
+  for (const auto& rule : redaction::DefaultRules()) {
+    if (rule.id == "payment-card") card = redaction::MakeSample(rule, telguard::testing::Rng(21));
+  }
+  ASSERT_EQ(card.size(), 16u);
+  for (AttrClass cls : {AttrClass::kCount, AttrClass::kNumber, AttrClass::kDuration, AttrClass::kTimestamp}) {
+    AttrSpec spec;
+    spec.cls = cls;
+    AnyValue as_int, as_double;
+    as_int.set_int_value(std::stoll(card));
+    as_double.set_double_value(std::stod(card));
+    for (const AnyValue& in : {Str(card), Str("000" + card), as_int, as_double}) {
+      AnyValue out;
+      ValueOutcome r = values.Apply(spec, in, "e", &out);
+      EXPECT_FALSE(r.kept) << static_cast<int>(cls) << " " << in.DebugString();
+      EXPECT_EQ(out.DebugString().find(card.substr(0, 12)), std::string::npos) << out.DebugString();
+      if (cls != AttrClass::kCount) {  // a count of 16 digits fails its bound first
+        ASSERT_EQ(r.redactions.size(), 1u) << in.DebugString();
+        EXPECT_EQ(r.redactions[0].rule_id, "payment-card");
+      }
+    }
+    // Ordinary numbers leave, strings in their canonical spelling.
+    AnyValue out;
+    ASSERT_TRUE(values.Apply(spec, Str("0042"), "e", &out).kept);
+    EXPECT_EQ(out.string_value(), "42");
+    if (cls != AttrClass::kCount) {
+      ASSERT_TRUE(values.Apply(spec, Str("1.50"), "e", &(out = AnyValue())).kept);
+      EXPECT_EQ(out.string_value(), "1.5");
+      // More digits than a double holds: only what the double holds leaves.
+      const std::string long_digits = "1" + std::string(24, '3');
+      ASSERT_TRUE(values.Apply(spec, Str(long_digits), "e", &(out = AnyValue())).kept);
+      EXPECT_EQ(out.string_value(), "1.3333333333333333e+24");
+    }
+  }
+  // A millisecond timestamp (13 digits) is not card-shaped and leaves.
+  AttrSpec ts;
+  ts.cls = AttrClass::kTimestamp;
+  AnyValue now, out;
+  now.set_int_value(1764892800123);
+  ASSERT_TRUE(values.Apply(ts, now, "e", &out).kept);
+  EXPECT_EQ(out.int_value(), 1764892800123);
 }
 
 TEST(ValuePolicy, TheOutputGateRefusesAClearIdentityOrANameOutsideItsSpec) {
