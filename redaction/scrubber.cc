@@ -18,6 +18,8 @@ constexpr std::string_view kMarker = "[REDACTED:";
 // Recursion bound for decoded views (a base64 run inside a percent-encoded
 // string is depth 2).
 constexpr int kMaxDepth = 2;
+// Passes of Scrub over a text that changed before it must stand still.
+constexpr int kMaxPasses = 4;
 
 // Patterns that mark encoded content worth decoding; they share the rule
 // set's single pass.
@@ -595,6 +597,21 @@ ScrubResult Scrubber::Scrub(std::string_view text) const noexcept {
     }
     if (!impl_->Pass(r.text, r.hits, 0)) {
       return ScrubResult{false, {}, {}};
+    }
+    // A replacement can change what another rule sees (its context, or what
+    // its validator judges: "x=%a%/home/%b%" is a placeholder until the home
+    // rule replaces its end). So a text that changed is scrubbed again
+    // until it stands still, which makes Scrub idempotent by construction;
+    // clean text (no finding) takes one pass as before. A text that keeps
+    // changing fails closed.
+    for (int pass = 1; !r.hits.empty(); ++pass) {
+      if (pass == kMaxPasses) return ScrubResult{false, {}, {}};
+      std::string again = r.text;
+      std::vector<RuleHit> more;
+      if (!impl_->Pass(again, more, 0)) return ScrubResult{false, {}, {}};
+      if (again == r.text) break;
+      r.text = std::move(again);
+      for (const auto& h : more) AddHit(r.hits, h.rule_id, h.count, h.verified);
     }
   } catch (...) {
     return ScrubResult{false, {}, {}};

@@ -16,7 +16,10 @@
 //  4. Encoded content is decoded (bounded) and checked: a percent- or
 //     \u-encoded string that hides a finding is replaced by its decoded and
 //     scrubbed form; a base64 run that hides one is redacted as a whole.
-// Scrub(Scrub(x)) == Scrub(x).
+//  5. A text that changed is scrubbed again until it stands still (a
+//     replacement can change what another rule's context or validator
+//     sees); one that still changes after 4 passes fails closed. So
+//     Scrub(Scrub(x)) == Scrub(x) by construction.
 //
 // Failure: RE2 reports DFA memory exhaustion through Set::ErrorInfo; that is
 // never read as "no match". The result is !ok and the caller drops the string.
@@ -31,7 +34,8 @@
 // Thread-safety: a Scrubber is logically immutable after Create(); share it
 // freely (the lazy parts are built under std::call_once).
 // Cost: clean log text mostly passes the screen (~1 GB/s per core); text
-// the screen sends on costs one DFA pass (~0.4 GB/s) before any rewriting.
+// the screen sends on costs one DFA pass (~0.4 GB/s) before any rewriting;
+// text with a finding is looked at once more (step 5).
 #ifndef TELGUARD_REDACTION_SCRUBBER_H_
 #define TELGUARD_REDACTION_SCRUBBER_H_
 
