@@ -108,10 +108,8 @@ struct Scrubber::Impl {
   // in a part of their own: with the base64 marker (spelled out position by
   // position) in the same DFA as the rules, varied secret-bearing lines
   // needed more states than the budget holds, and the DFA rebuilt its
-  // states on every line (~0.9 ms a line); apart, both stayed warm (~30 us).
-  // The grown catalogue outgrows the rules' budget again (~0.5 ms a line,
-  // 2026-12-05); parts of 16 rules measure ~50 us but cost every string the
-  // screen sends on one DFA pass per part (README, benchmarks).
+  // states on every line (~0.9 ms a line); apart, both stay warm (~22 us,
+  // with the 128 MiB budget that the grown rule set needs: ScrubberOptions).
   struct Part {
     std::unique_ptr<RE2::Set> set;
     std::vector<int> to_rule;  // set index -> compiled index, or -1/-2/-3 markers

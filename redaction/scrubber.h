@@ -67,8 +67,12 @@ struct ScrubResult {
 
 struct ScrubberOptions {
   // RE2 memory budget for each DFA: the rule set's, the encoding markers'
-  // set's, the wire check's, and each rule's own.
-  std::int64_t set_max_mem = 64 << 20;
+  // set's, the wire check's, and each rule's own. A set's budget also holds
+  // its compiled program: at 64 MiB the grown rule set left too little for
+  // DFA states and rebuilt them on every secret-bearing line (~0.5 ms a
+  // line); states are allocated as they are built, so a larger cap costs
+  // memory only where text needs the states.
+  std::int64_t set_max_mem = 128 << 20;
   std::int64_t rule_max_mem = 8 << 20;
   // How many times percent-encoding is peeled off ("%2541" -> "%41" -> "A").
   int max_decode_rounds = 4;
