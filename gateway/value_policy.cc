@@ -83,14 +83,18 @@ json ToJson(const AnyValue& a) {
 
 // A whole number of 12..19 digits that passes the card check is a card
 // number written as a number (the pipeline's rule for integers:
-// redaction::CardLikeInteger). A digit string is checked as written, so
-// leading zeros or more digits than a double holds hide nothing.
+// redaction::CardLikeInteger), with a minus sign too. A digit string is
+// checked as written, so leading zeros or more digits than a double holds
+// hide nothing.
 bool CardLike(const AnyValue& in, double d) {
   if (in.value_case() == AnyValue::kIntValue) {
-    return in.int_value() >= 0 && redaction::CardLikeInteger(static_cast<std::uint64_t>(in.int_value()));
+    const std::int64_t v = in.int_value();
+    const std::uint64_t magnitude = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    return redaction::CardLikeInteger(magnitude);
   }
   if (in.value_case() == AnyValue::kStringValue) {
     std::string_view digits = in.string_value();
+    if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
     while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
     if (!digits.empty() && digits.size() <= 19 && digits.find_first_not_of("0123456789") == std::string_view::npos) {
       std::uint64_t v = 0;
@@ -98,7 +102,8 @@ bool CardLike(const AnyValue& in, double d) {
       return redaction::CardLikeInteger(v);
     }
   }
-  return d >= 0 && d < 1e19 && d == std::floor(d) && redaction::CardLikeInteger(static_cast<std::uint64_t>(d));
+  d = std::fabs(d);
+  return d < 1e19 && d == std::floor(d) && redaction::CardLikeInteger(static_cast<std::uint64_t>(d));
 }
 
 // The parsed number as text: a whole number below 2^53 in digits, else the
