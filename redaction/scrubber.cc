@@ -346,12 +346,12 @@ struct Scrubber::Impl {
       a.begin = shifted(a.begin);
       a.end = shifted(a.end);
     }
+    if (!widened) return Followed::kUntouched;  // no replacement touched it: swept as found
     const bool open = std::any_of(rest.begin(), rest.end(), [&](const auto& r) {
       return std::any_of(s.begin() + static_cast<std::ptrdiff_t>(r.first), s.begin() + static_cast<std::ptrdiff_t>(r.second),
                          [](char c) { return IsWordByte(static_cast<unsigned char>(c)); });
     });
-    if (!open) return Followed::kCovered;
-    return widened ? Followed::kWidened : Followed::kUntouched;
+    return open ? Followed::kWidened : Followed::kCovered;
   }
 
   // Rewrites the findings of the candidate rules, one rule after the other
